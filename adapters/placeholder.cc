@@ -1,0 +1,1 @@
+namespace grens::adapters {}  // placeholder until the first adapter lands

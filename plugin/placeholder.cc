@@ -1,0 +1,1 @@
+namespace grens::plugin {}  // placeholder until the first plugin source lands

@@ -1,0 +1,1 @@
+namespace grens::policy {}  // placeholder

@@ -1,0 +1,2 @@
+// Keeps grens_test_support a valid library while it has no other sources.
+namespace grens::testing {}
