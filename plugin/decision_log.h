@@ -1,0 +1,43 @@
+#ifndef GRENS_PLUGIN_DECISION_LOG_H_
+#define GRENS_PLUGIN_DECISION_LOG_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grens/v1/audit_log.pb.h"
+
+namespace grens::plugin {
+
+// Where every decision and every policy change is recorded before anyone is told
+// about it. Implementations append records to a tamper-evident (RFC 6962) log and
+// commit them durably in groups. Safe for concurrent use.
+class DecisionLog {
+ public:
+  // Called exactly once per Append, on a log thread, when the record's
+  // transaction is durable (the record's index) or has failed (the caller must
+  // then fail closed). Must not block.
+  using CommitCallback = std::function<void(absl::StatusOr<int64_t> index)>;
+
+  virtual ~DecisionLog() = default;
+
+  // Queues `record`; the log assigns index, time and leaf hash. Never blocks on
+  // I/O; returns immediately. After Close, `done` gets FailedPrecondition.
+  virtual void Append(v1::LogRecord record, CommitCallback done) = 0;
+
+  // Appends and waits for the commit. For policy activations and start-up
+  // records, never on a gRPC callback thread.
+  virtual absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) = 0;
+
+  // Records committed so far.
+  virtual int64_t Size() const = 0;
+
+  // Commits what is queued, signs a final checkpoint and stops the writer.
+  // Idempotent.
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace grens::plugin
+
+#endif  // GRENS_PLUGIN_DECISION_LOG_H_

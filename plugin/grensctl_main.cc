@@ -1,0 +1,36 @@
+// grensctl: the admin's and the works council's command-line tool.
+//   grensctl policy validate|test|explain|sign ...   (admins: policy files)
+//   grensctl audit verify|witness|query|summary|export ...  (works council: the log)
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "plugin/ctl_audit.h"
+#include "plugin/ctl_policy.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: grensctl <group> <command> [args]\n"
+    "  grensctl policy validate FILE\n"
+    "  grensctl policy test FILE [SUITE]\n"
+    "  grensctl policy explain FILE --event EVENT.json [--at RFC3339]\n"
+    "  grensctl audit verify|witness|query|summary|export ...   (grensctl audit help)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string group = args[0];
+  args.erase(args.begin());
+  if (group == "policy") return grens::plugin::RunPolicyCommand(args);
+  if (group == "audit") return grens::plugin::RunAuditCommand(args);
+  std::fprintf(stderr, "grensctl: unknown command group '%s'\n%s", group.c_str(), kUsage);
+  return 2;
+}

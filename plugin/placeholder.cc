@@ -1,1 +1,0 @@
-namespace grens::plugin {}  // placeholder until the first plugin source lands

@@ -1,0 +1,69 @@
+#ifndef GRENS_POLICY_COMPILED_POLICY_H_
+#define GRENS_POLICY_COMPILED_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grens/v1/decision.pb.h"
+#include "grens/v1/event.pb.h"
+#include "grens/v1/policy.pb.h"
+#include "policy/diagnostic.h"
+#include "policy/yaml_proto.h"
+
+namespace grens::policy {
+
+// How one rule, exemption, ban, cap or built-in check related to an event, for
+// `grensctl policy explain`.
+struct RuleTrace {
+  std::string rule_id;
+  std::string clause_id;
+  bool matched = false;
+  // Why it matched, or the first condition that did not ("category SCREENSHOT
+  // not in [PRESENCE]", "outside working time in calendar nl-office").
+  std::string explanation;
+};
+
+// An agreement validated and compiled for evaluation: calendars resolved to
+// loaded time zones, group patterns compiled into one RE2::Set, rules indexed by
+// category, durations parsed. Immutable, so safe to share between threads;
+// hold it as std::shared_ptr<const CompiledPolicy> and swap the pointer to reload.
+class CompiledPolicy {
+ public:
+  CompiledPolicy(const CompiledPolicy&) = delete;
+  CompiledPolicy& operator=(const CompiledPolicy&) = delete;
+  ~CompiledPolicy();
+
+  // Validates `policy` and compiles it. On success the result carries
+  // `revision` (sha256 of the source file). On failure returns InvalidArgument
+  // and appends every problem to `diagnostics` (never null), with its field path,
+  // located through `positions` (may be null) when known. Nothing is kept on failure.
+  static absl::StatusOr<std::unique_ptr<const CompiledPolicy>> Compile(
+      const v1::Policy& policy, std::string revision, const SourceMap* positions,
+      absl::string_view filename, std::vector<Diagnostic>* diagnostics);
+
+  // Judges `event` at the injected clock `now` and writes the decision into
+  // `decision` (cleared first): effect, reasons citing clauses, obligations,
+  // transformed event (allowed events only: redacted or dropped content),
+  // event_id, policy id and revision. decision_id and log_index are left for the
+  // caller. Pure: no I/O, no locks, no allocation beyond the decision itself.
+  void Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
+  v1::Decision Evaluate(const v1::MonitoringEvent& event, absl::Time now) const;
+
+  // One trace per rule, exemption, ban, cap and built-in check, in evaluation order.
+  std::vector<RuleTrace> Explain(const v1::MonitoringEvent& event, absl::Time now) const;
+
+  const v1::Policy& policy() const;
+  const std::string& revision() const;
+
+ private:
+  struct Impl;
+  explicit CompiledPolicy(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace grens::policy
+
+#endif  // GRENS_POLICY_COMPILED_POLICY_H_

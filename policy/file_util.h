@@ -1,0 +1,19 @@
+#ifndef GRENS_POLICY_FILE_UTIL_H_
+#define GRENS_POLICY_FILE_UTIL_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace grens::policy {
+
+// Reads a whole file; NotFound / PermissionDenied / Internal naming the path.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// Lower-case hex SHA-256 of `bytes` (policy revisions).
+std::string Sha256Hex(absl::string_view bytes);
+
+}  // namespace grens::policy
+
+#endif  // GRENS_POLICY_FILE_UTIL_H_
