@@ -20,7 +20,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libre2-dev libyaml-cpp-dev libssl-dev libsqlite3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev tzdata sqlite3 openssl
+  libgtest-dev libgmock-dev libbenchmark-dev tzdata sqlite3 openssl python3
 )
 
 as_root() {
