@@ -26,6 +26,9 @@ struct RuleTrace {
   std::string explanation;
 };
 
+// The compiled form, defined in policy/compiled_policy_internal.h.
+struct CompiledPolicyImpl;
+
 // An agreement validated and compiled for evaluation: calendars resolved to
 // loaded time zones, group patterns compiled into one RE2::Set, rules indexed by
 // category, durations parsed. Immutable, so safe to share between threads;
@@ -59,9 +62,8 @@ class CompiledPolicy {
   const std::string& revision() const;
 
  private:
-  struct Impl;
-  explicit CompiledPolicy(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit CompiledPolicy(std::unique_ptr<CompiledPolicyImpl> impl);
+  std::unique_ptr<CompiledPolicyImpl> impl_;
 };
 
 }  // namespace grens::policy

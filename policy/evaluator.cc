@@ -1,0 +1,426 @@
+// CompiledPolicy::Evaluate and Explain: one pass over the compiled policy in the
+// order DESIGN.md fixes (in force, category, bans, exemptions, registered
+// collectors, rules, retention caps, group size, default). Explain runs the same
+// pass with a trace so the two can never disagree.
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "policy/compiled_policy.h"
+#include "policy/compiled_policy_internal.h"
+#include "policy/durations.h"
+
+namespace grens::policy {
+namespace {
+
+using Impl = CompiledPolicyImpl;
+
+std::string CategoryName(int category) {
+  std::string name = v1::Category_Name(static_cast<v1::Category>(category));
+  return name.rfind("CATEGORY_", 0) == 0 ? name.substr(9) : name;
+}
+
+std::string MaskNames(uint32_t mask, std::string (*name)(int)) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 32; ++i) {
+    if (mask & Bit(i)) names.push_back(name(i));
+  }
+  return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
+}
+
+std::string GranularityName(int g) {
+  std::string name = v1::Granularity_Name(static_cast<v1::Granularity>(g));
+  return name.rfind("GRANULARITY_", 0) == 0 ? name.substr(12) : name;
+}
+
+std::string GroupNames(const Impl& impl, uint64_t mask) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < impl.group_names.size(); ++i) {
+    if (mask & (uint64_t{1} << i)) names.push_back(impl.group_names[i]);
+  }
+  return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
+  out->set_seconds(absl::ToInt64Seconds(d));
+  out->set_nanos(0);
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  out->set_seconds(absl::ToUnixSeconds(t));
+  out->set_nanos(0);
+}
+
+// What the evaluation knows about an event, computed once.
+class Facts {
+ public:
+  Facts(const Impl& impl, const v1::MonitoringEvent& event)
+      : impl_(impl),
+        event_(event),
+        category_(event.category()),
+        groups_(impl.SubjectGroups(event.subject())),
+        granularity_(event.granularity() == v1::GRANULARITY_UNSPECIFIED ? v1::GRANULARITY_INDIVIDUAL
+                                                                        : event.granularity()) {}
+
+  const v1::MonitoringEvent& event() const { return event_; }
+  int category() const { return category_; }
+  uint64_t groups() const { return groups_; }
+  int granularity() const { return granularity_; }
+
+  // Working time in the subject's calendar, computed on first use. An event
+  // without a time, or a subject without a calendar, is outside (strictest).
+  bool InWorkingTime() const {
+    if (working_ < 0) {
+      const Calendar* calendar = impl_.CalendarFor(groups_);
+      working_ = calendar != nullptr && event_.has_occurred_at() &&
+                         calendar->InWorkingTime(ToTime(event_.occurred_at()))
+                     ? 1
+                     : 0;
+    }
+    return working_ == 1;
+  }
+  std::string DescribeTime() const {
+    const Calendar* calendar = impl_.CalendarFor(groups_);
+    if (calendar == nullptr) return "no calendar applies to the subject";
+    if (!event_.has_occurred_at()) return "the event has no time";
+    return absl::StrCat(calendar->DescribeLocal(ToTime(event_.occurred_at())), " in calendar ",
+                        calendar->name());
+  }
+
+ private:
+  const Impl& impl_;
+  const v1::MonitoringEvent& event_;
+  int category_;
+  uint64_t groups_;
+  int granularity_;
+  mutable int working_ = -1;
+};
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// Whether `rule` matches; when it does not and `why` is set, says which
+// condition failed first.
+bool RuleMatches(const Impl& impl, const CompiledRule& rule, const Facts& f, std::string* why) {
+  const v1::MonitoringEvent& e = f.event();
+  auto fail = [why](auto&&... parts) {
+    if (why != nullptr) *why = absl::StrCat(parts...);
+    return false;
+  };
+  if (rule.category_mask != 0 && !(rule.category_mask & Bit(f.category()))) {
+    return fail("category ", CategoryName(f.category()), " not in ", MaskNames(rule.category_mask, CategoryName));
+  }
+  if (!rule.platforms.empty() && !Contains(rule.platforms, e.platform())) {
+    return fail("platform '", e.platform(), "' not in [", absl::StrJoin(rule.platforms, ", "), "]");
+  }
+  if (!rule.collectors.empty() && !Contains(rule.collectors, e.collector())) {
+    return fail("collector '", e.collector(), "' not in [", absl::StrJoin(rule.collectors, ", "), "]");
+  }
+  if (!rule.purposes.empty() && !Contains(rule.purposes, e.purpose())) {
+    return fail("purpose '", e.purpose(), "' not in [", absl::StrJoin(rule.purposes, ", "), "]");
+  }
+  if (rule.granularity_mask != 0 && !(rule.granularity_mask & Bit(f.granularity()))) {
+    return fail("granularity ", GranularityName(f.granularity()), " not in ",
+                MaskNames(rule.granularity_mask, GranularityName));
+  }
+  if (rule.visibility_mask != 0 && !(rule.visibility_mask & Bit(e.visibility()))) {
+    return fail("visibility ", v1::Visibility_Name(e.visibility()), " not allowed");
+  }
+  if (rule.groups != 0 && !(rule.groups & f.groups())) {
+    return fail("subject in none of the groups ", GroupNames(impl, rule.groups));
+  }
+  if (rule.not_groups & f.groups()) {
+    return fail("subject is in ", GroupNames(impl, rule.not_groups & f.groups()));
+  }
+  for (const auto& [key, value] : rule.attributes) {
+    auto it = e.attributes().find(key);
+    if (it == e.attributes().end() || it->second != value) {
+      return fail("attribute ", key, " is not '", value, "'");
+    }
+  }
+  if (rule.working_time == v1::WORKING_TIME_INSIDE && !f.InWorkingTime()) {
+    return fail("outside working time: ", f.DescribeTime());
+  }
+  if (rule.working_time == v1::WORKING_TIME_OUTSIDE && f.InWorkingTime()) {
+    return fail("inside working time: ", f.DescribeTime());
+  }
+  if (why != nullptr) {
+    *why = rule.working_time == v1::WORKING_TIME_UNSPECIFIED ? "all conditions hold"
+                                                            : absl::StrCat("all conditions hold; ", f.DescribeTime());
+  }
+  return true;
+}
+
+void AddReason(const ReasonTemplate& t, v1::Effect effect, v1::Decision* d) {
+  v1::Reason* r = d->add_reasons();
+  r->set_clause_id(t.clause_id);
+  r->set_rule_id(t.rule_id);
+  r->set_message(t.message);
+  r->set_effect(effect);
+}
+
+void Trace(std::vector<RuleTrace>* trace, const ReasonTemplate& t, bool matched, std::string explanation) {
+  if (trace != nullptr) trace->push_back({t.rule_id, t.clause_id, matched, std::move(explanation)});
+}
+
+// What the matching allow rules ask for, merged to the strictest.
+struct Merged {
+  std::optional<absl::Duration> max_retention;
+  bool pseudonymise = false;
+  bool human_review = false;
+  bool drop_content = false;
+  int min_group_size = 0;
+  const CompiledRule* group_size_rule = nullptr;
+  uint64_t redactions = 0;
+
+  void Add(const CompiledRule& r) {
+    if (r.max_retention && (!max_retention || *r.max_retention < *max_retention)) max_retention = r.max_retention;
+    pseudonymise |= r.pseudonymise;
+    human_review |= r.human_review;
+    drop_content |= r.drop_content;
+    redactions |= r.redactions;
+    if (r.min_group_size > min_group_size) {
+      min_group_size = r.min_group_size;
+      group_size_rule = &r;
+    }
+  }
+};
+
+// The evaluation proper. Returns early on the first denying stage unless a
+// trace is wanted, in which case every stage is traced.
+class Judge {
+ public:
+  Judge(const Impl& impl, const v1::MonitoringEvent& event, absl::Time now, v1::Decision* d,
+        std::vector<RuleTrace>* trace)
+      : impl_(impl), event_(event), now_(now), d_(d), trace_(trace), facts_(impl, event) {}
+
+  void Run() {
+    d_->Clear();
+    d_->set_event_id(event_.id());
+    d_->set_policy_id(impl_.policy.id());
+    d_->set_policy_revision(impl_.revision);
+    // With a trace every stage runs (bitwise |), so explain shows them all.
+    const bool early = trace_ != nullptr
+                           ? (CheckInForce() | CheckCategory() | CheckBans() | CheckExemptions() | CheckCollector())
+                           : (CheckInForce() || CheckCategory() || CheckBans() || CheckExemptions() || CheckCollector());
+    if (early && trace_ == nullptr) return Deny();
+    Merged merged;
+    const bool allowed = MatchRules(&merged);
+    if (denied_) return Deny();
+    if (!allowed) return ApplyDefault();
+    if (CheckCaps(merged) || CheckGroupSize(merged)) return Deny();
+    if (denied_) return Deny();
+    Allow(merged);
+  }
+
+ private:
+  bool Denying(const ReasonTemplate& t) {
+    if (!denied_) d_->clear_reasons();
+    denied_ = true;
+    AddReason(t, v1::EFFECT_DENY, d_);
+    return true;
+  }
+  void Deny() {
+    d_->set_effect(v1::EFFECT_DENY);
+    d_->clear_obligations();
+    d_->clear_transformed_event();
+  }
+
+  bool CheckInForce() {
+    const absl::CivilDay today = absl::ToCivilDay(now_, absl::UTCTimeZone());
+    const bool in_force = (!impl_.effective_from || today >= *impl_.effective_from) &&
+                          (!impl_.effective_until || today <= *impl_.effective_until);
+    Trace(trace_, impl_.not_in_force_reason, !in_force,
+          absl::StrCat(in_force ? "in force on " : "not in force on ", absl::FormatCivilTime(today), " (from ",
+                       impl_.policy.effective_from().empty() ? "always" : impl_.policy.effective_from(), " until ",
+                       impl_.policy.effective_until().empty() ? "further notice" : impl_.policy.effective_until(),
+                       ")"));
+    return !in_force && Denying(impl_.not_in_force_reason);
+  }
+
+  bool CheckCategory() {
+    const bool unspecified = facts_.category() <= v1::CATEGORY_UNSPECIFIED || facts_.category() >= kCategoryCount;
+    Trace(trace_, impl_.unspecified_reason, unspecified,
+          unspecified ? "the event has no category: always denied"
+                      : absl::StrCat("category ", CategoryName(facts_.category())));
+    return unspecified && Denying(impl_.unspecified_reason);
+  }
+
+  bool CheckBans() {
+    bool banned = false;
+    for (const CompiledBan& ban : impl_.bans) {
+      const bool hit = (ban.category_mask & Bit(facts_.category())) != 0;
+      Trace(trace_, ban.reason, hit,
+            absl::StrCat("category ", CategoryName(facts_.category()), hit ? " is banned" : " is not among ",
+                         hit ? "" : MaskNames(ban.category_mask, CategoryName)));
+      if (hit) banned = Denying(ban.reason);
+    }
+    return banned;
+  }
+
+  bool CheckExemptions() {
+    bool exempt = false;
+    for (const CompiledExemption& e : impl_.exemptions) {
+      const uint64_t hit = e.groups & facts_.groups();
+      Trace(trace_, e.reason, hit != 0,
+            hit ? absl::StrCat("subject is in ", GroupNames(impl_, hit))
+                : absl::StrCat("subject is in none of ", GroupNames(impl_, e.groups)));
+      if (hit) exempt = Denying(e.reason);
+    }
+    return exempt;
+  }
+
+  bool CheckCollector() {
+    const bool unregistered = impl_.collectors_restricted && !impl_.collectors.contains(event_.collector());
+    if (impl_.collectors_restricted) {
+      Trace(trace_, impl_.unregistered_collector_reason, unregistered,
+            absl::StrCat("collector '", event_.collector(), unregistered ? "' is not registered" : "' is registered"));
+    }
+    return unregistered && Denying(impl_.unregistered_collector_reason);
+  }
+
+  // Returns whether any allow rule matched; deny rules set denied_.
+  bool MatchRules(Merged* merged) {
+    bool allowed = false;
+    const int category = facts_.category() > 0 && facts_.category() < kCategoryCount ? facts_.category() : 0;
+    std::string why;
+    std::string* explain = trace_ != nullptr ? &why : nullptr;
+    if (trace_ != nullptr) {  // Explain every rule; evaluation looks only at the category's.
+      for (const CompiledRule& rule : impl_.rules) {
+        Trace(trace_, rule.reason, RuleMatches(impl_, rule, facts_, explain), why);
+      }
+    }
+    for (int index : impl_.rules_by_category[category]) {
+      const CompiledRule& rule = impl_.rules[index];
+      if (!RuleMatches(impl_, rule, facts_, nullptr)) continue;
+      if (rule.deny) {
+        Denying(rule.reason);
+      } else if (!denied_) {
+        allowed = true;
+        merged->Add(rule);
+        AddReason(rule.reason, v1::EFFECT_ALLOW, d_);
+      }
+    }
+    return allowed;
+  }
+
+  void ApplyDefault() {
+    Trace(trace_, impl_.default_reason, true, "no allow rule matched");
+    if (impl_.default_effect == v1::EFFECT_DENY) {
+      Denying(impl_.default_reason);
+      return Deny();
+    }
+    AddReason(impl_.default_reason, v1::EFFECT_ALLOW, d_);
+    Allow(Merged());
+  }
+
+  // Applies the category's retention caps to what the rules and the request
+  // allow; returns true if a cap refuses the request. An unset request means "as
+  // long as allowed": the cap then simply becomes the obligation.
+  bool CheckCaps(const Merged& merged) {
+    const bool requested = event_.has_requested_retention();
+    const absl::Duration request = absl::Seconds(event_.requested_retention().seconds());
+    granted_ = merged.max_retention;
+    limited_ = merged.max_retention.has_value();
+    if (requested && (!granted_ || request < *granted_)) granted_ = request;
+    bool refused = false;
+    for (const CompiledCap& cap : impl_.caps) {
+      if (!(cap.category_mask & Bit(facts_.category()))) continue;
+      limited_ = true;
+      const bool exceeds = requested && request > cap.max;
+      Trace(trace_, cap.reason, exceeds,
+            absl::StrCat("cap ", FormatAgreementDuration(cap.max), ", requested ",
+                         requested ? FormatAgreementDuration(request) : "as long as allowed"));
+      if (exceeds && cap.deny_above) {
+        refused = Denying(cap.reason);
+        continue;
+      }
+      if (exceeds) AddReason(cap.reason, v1::EFFECT_ALLOW_WITH_OBLIGATIONS, d_);
+      granted_ = granted_ ? std::min(*granted_, cap.max) : cap.max;
+    }
+    return refused;
+  }
+
+  bool CheckGroupSize(const Merged& merged) {
+    if (merged.min_group_size <= 0) return false;
+    const bool aggregate = facts_.granularity() == v1::GRANULARITY_AGGREGATE;
+    const bool too_small = !aggregate || event_.group_size() < merged.min_group_size;
+    if (!too_small && trace_ == nullptr) return false;
+    ReasonTemplate reason{merged.group_size_rule->reason.clause_id, "grens:min-group-size",
+                          aggregate ? absl::StrCat("aggregate about ", event_.group_size(),
+                                                   " people; the agreement requires at least ", merged.min_group_size)
+                                    : absl::StrCat("only aggregates about at least ", merged.min_group_size,
+                                                   " people are agreed")};
+    Trace(trace_, reason, too_small, reason.message);
+    return too_small && Denying(reason);
+  }
+
+  void Allow(const Merged& merged) {
+    v1::Obligations* o = d_->mutable_obligations();
+    if (limited_ && granted_) {
+      o->set_retention_limited(true);
+      SetDuration(*granted_, o->mutable_max_retention());
+      const absl::Time from = event_.has_occurred_at() ? ToTime(event_.occurred_at()) : now_;
+      SetTimestamp(from + *granted_, o->mutable_retain_until());
+    }
+    o->set_pseudonymise(merged.pseudonymise);
+    o->set_human_review(merged.human_review);
+    o->set_min_group_size(merged.min_group_size);
+    v1::MonitoringEvent* out = d_->mutable_transformed_event();
+    *out = event_;
+    if (merged.drop_content) out->clear_content();
+    ApplyRedactions(merged.redactions, out, o);
+    const bool obligations = o->retention_limited() || o->pseudonymise() || o->human_review() ||
+                             o->min_group_size() > 0 || merged.drop_content || !o->redactions_applied().empty();
+    d_->set_effect(obligations ? v1::EFFECT_ALLOW_WITH_OBLIGATIONS : v1::EFFECT_ALLOW);
+    if (!obligations) d_->clear_obligations();
+  }
+
+  void ApplyRedactions(uint64_t mask, v1::MonitoringEvent* out, v1::Obligations* o) {
+    if (mask == 0) return;
+    for (size_t p = 0; p < impl_.patterns.size(); ++p) {
+      if (!(mask & (uint64_t{1} << p))) continue;
+      bool fired = false;
+      for (v1::ContentField& field : *out->mutable_content()) fired |= impl_.patterns[p]->Apply(field.mutable_text());
+      if (fired) o->add_redactions_applied(impl_.patterns[p]->name());
+    }
+  }
+
+  const Impl& impl_;
+  const v1::MonitoringEvent& event_;
+  const absl::Time now_;
+  v1::Decision* d_;
+  std::vector<RuleTrace>* trace_;
+  Facts facts_;
+  bool denied_ = false;
+  bool limited_ = false;
+  std::optional<absl::Duration> granted_;
+};
+
+}  // namespace
+
+void CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const {
+  Judge(*impl_, event, now, decision, nullptr).Run();
+}
+
+v1::Decision CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now) const {
+  v1::Decision decision;
+  Evaluate(event, now, &decision);
+  return decision;
+}
+
+std::vector<RuleTrace> CompiledPolicy::Explain(const v1::MonitoringEvent& event, absl::Time now) const {
+  std::vector<RuleTrace> trace;
+  v1::Decision decision;
+  Judge(*impl_, event, now, &decision, &trace).Run();
+  return trace;
+}
+
+}  // namespace grens::policy
