@@ -137,11 +137,11 @@ void Compiler::CompileHeader() {
     if (id.empty()) Error(path, "clause without id");
     else if (!clauses_.insert(id).second) Error(path, absl::StrCat("duplicate clause id '", id, "'"));
   }
-  impl_->effective_from = Date(policy_.effective_from(), "effective_from");
-  impl_->effective_until = Date(policy_.effective_until(), "effective_until");
-  if (impl_->effective_from && impl_->effective_until && *impl_->effective_from > *impl_->effective_until) {
-    Error("effective_until", "the agreement ends before it starts");
-  }
+  const std::optional<absl::CivilDay> from = Date(policy_.effective_from(), "effective_from");
+  const std::optional<absl::CivilDay> until = Date(policy_.effective_until(), "effective_until");
+  if (from && until && *from > *until) Error("effective_until", "the agreement ends before it starts");
+  if (from) impl_->in_force_from = absl::FromCivil(*from, absl::UTCTimeZone());
+  if (until) impl_->in_force_until = absl::FromCivil(*until + 1, absl::UTCTimeZone());
   CheckClause(policy_.default_clause(), "default_clause", /*required=*/false);
   CheckClause(policy_.collectors_clause(), "collectors_clause", /*required=*/false);
   const v1::Effect effect = policy_.default_effect();

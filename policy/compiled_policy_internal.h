@@ -86,8 +86,9 @@ struct CompiledPolicyImpl {
   v1::Policy policy;
   std::string revision;
 
-  std::optional<absl::CivilDay> effective_from;
-  std::optional<absl::CivilDay> effective_until;
+  // The agreement is in force in [in_force_from, in_force_until) (UTC days).
+  absl::Time in_force_from = absl::InfinitePast();
+  absl::Time in_force_until = absl::InfiniteFuture();
   v1::Effect default_effect = v1::EFFECT_DENY;
   ReasonTemplate default_reason;
   ReasonTemplate not_in_force_reason;

@@ -166,8 +166,11 @@ void AddReason(const ReasonTemplate& t, v1::Effect effect, v1::Decision* d) {
   r->set_effect(effect);
 }
 
-void Trace(std::vector<RuleTrace>* trace, const ReasonTemplate& t, bool matched, std::string explanation) {
-  if (trace != nullptr) trace->push_back({t.rule_id, t.clause_id, matched, std::move(explanation)});
+// Records a trace entry; `explain` (returning the explanation text) runs only
+// when a trace is wanted, so evaluation never pays for the formatting.
+template <typename Explain>
+void Trace(std::vector<RuleTrace>* trace, const ReasonTemplate& t, bool matched, Explain explain) {
+  if (trace != nullptr) trace->push_back({t.rule_id, t.clause_id, matched, explain()});
 }
 
 // What the matching allow rules ask for, merged to the strictest.
@@ -234,22 +237,21 @@ class Judge {
   }
 
   bool CheckInForce() {
-    const absl::CivilDay today = absl::ToCivilDay(now_, absl::UTCTimeZone());
-    const bool in_force = (!impl_.effective_from || today >= *impl_.effective_from) &&
-                          (!impl_.effective_until || today <= *impl_.effective_until);
-    Trace(trace_, impl_.not_in_force_reason, !in_force,
-          absl::StrCat(in_force ? "in force on " : "not in force on ", absl::FormatCivilTime(today), " (from ",
-                       impl_.policy.effective_from().empty() ? "always" : impl_.policy.effective_from(), " until ",
-                       impl_.policy.effective_until().empty() ? "further notice" : impl_.policy.effective_until(),
-                       ")"));
+    const bool in_force = now_ >= impl_.in_force_from && now_ < impl_.in_force_until;
+    Trace(trace_, impl_.not_in_force_reason, !in_force, [&] {
+      return absl::StrCat(in_force ? "in force at " : "not in force at ", absl::FormatTime(now_), " (from ",
+                          impl_.policy.effective_from().empty() ? "always" : impl_.policy.effective_from(),
+                          " until ",
+                          impl_.policy.effective_until().empty() ? "further notice" : impl_.policy.effective_until(),
+                          ")");
+    });
     return !in_force && Denying(impl_.not_in_force_reason);
   }
 
   bool CheckCategory() {
     const bool unspecified = facts_.category() <= v1::CATEGORY_UNSPECIFIED || facts_.category() >= kCategoryCount;
-    Trace(trace_, impl_.unspecified_reason, unspecified,
-          unspecified ? "the event has no category: always denied"
-                      : absl::StrCat("category ", CategoryName(facts_.category())));
+    Trace(trace_, impl_.unspecified_reason, unspecified, [&] { return std::string(unspecified ? "the event has no category: always denied"
+                      : absl::StrCat("category ", CategoryName(facts_.category()))); });
     return unspecified && Denying(impl_.unspecified_reason);
   }
 
@@ -257,9 +259,8 @@ class Judge {
     bool banned = false;
     for (const CompiledBan& ban : impl_.bans) {
       const bool hit = (ban.category_mask & Bit(facts_.category())) != 0;
-      Trace(trace_, ban.reason, hit,
-            absl::StrCat("category ", CategoryName(facts_.category()), hit ? " is banned" : " is not among ",
-                         hit ? "" : MaskNames(ban.category_mask, CategoryName)));
+      Trace(trace_, ban.reason, hit, [&] { return std::string(absl::StrCat("category ", CategoryName(facts_.category()), hit ? " is banned" : " is not among ",
+                         hit ? "" : MaskNames(ban.category_mask, CategoryName))); });
       if (hit) banned = Denying(ban.reason);
     }
     return banned;
@@ -269,9 +270,8 @@ class Judge {
     bool exempt = false;
     for (const CompiledExemption& e : impl_.exemptions) {
       const uint64_t hit = e.groups & facts_.groups();
-      Trace(trace_, e.reason, hit != 0,
-            hit ? absl::StrCat("subject is in ", GroupNames(impl_, hit))
-                : absl::StrCat("subject is in none of ", GroupNames(impl_, e.groups)));
+      Trace(trace_, e.reason, hit != 0, [&] { return std::string(hit ? absl::StrCat("subject is in ", GroupNames(impl_, hit))
+                : absl::StrCat("subject is in none of ", GroupNames(impl_, e.groups))); });
       if (hit) exempt = Denying(e.reason);
     }
     return exempt;
@@ -280,8 +280,7 @@ class Judge {
   bool CheckCollector() {
     const bool unregistered = impl_.collectors_restricted && !impl_.collectors.contains(event_.collector());
     if (impl_.collectors_restricted) {
-      Trace(trace_, impl_.unregistered_collector_reason, unregistered,
-            absl::StrCat("collector '", event_.collector(), unregistered ? "' is not registered" : "' is registered"));
+      Trace(trace_, impl_.unregistered_collector_reason, unregistered, [&] { return std::string(absl::StrCat("collector '", event_.collector(), unregistered ? "' is not registered" : "' is registered")); });
     }
     return unregistered && Denying(impl_.unregistered_collector_reason);
   }
@@ -294,7 +293,8 @@ class Judge {
     std::string* explain = trace_ != nullptr ? &why : nullptr;
     if (trace_ != nullptr) {  // Explain every rule; evaluation looks only at the category's.
       for (const CompiledRule& rule : impl_.rules) {
-        Trace(trace_, rule.reason, RuleMatches(impl_, rule, facts_, explain), why);
+        const bool matched = RuleMatches(impl_, rule, facts_, explain);
+        Trace(trace_, rule.reason, matched, [&] { return std::string(why); });
       }
     }
     for (int index : impl_.rules_by_category[category]) {
@@ -312,7 +312,7 @@ class Judge {
   }
 
   void ApplyDefault() {
-    Trace(trace_, impl_.default_reason, true, "no allow rule matched");
+    Trace(trace_, impl_.default_reason, true, [&] { return std::string("no allow rule matched"); });
     if (impl_.default_effect == v1::EFFECT_DENY) {
       Denying(impl_.default_reason);
       return Deny();
@@ -335,9 +335,8 @@ class Judge {
       if (!(cap.category_mask & Bit(facts_.category()))) continue;
       limited_ = true;
       const bool exceeds = requested && request > cap.max;
-      Trace(trace_, cap.reason, exceeds,
-            absl::StrCat("cap ", FormatAgreementDuration(cap.max), ", requested ",
-                         requested ? FormatAgreementDuration(request) : "as long as allowed"));
+      Trace(trace_, cap.reason, exceeds, [&] { return std::string(absl::StrCat("cap ", FormatAgreementDuration(cap.max), ", requested ",
+                         requested ? FormatAgreementDuration(request) : "as long as allowed")); });
       if (exceeds && cap.deny_above) {
         refused = Denying(cap.reason);
         continue;
@@ -358,7 +357,7 @@ class Judge {
                                                    " people; the agreement requires at least ", merged.min_group_size)
                                     : absl::StrCat("only aggregates about at least ", merged.min_group_size,
                                                    " people are agreed")};
-    Trace(trace_, reason, too_small, reason.message);
+    Trace(trace_, reason, too_small, [&] { return std::string(reason.message); });
     return too_small && Denying(reason);
   }
 
@@ -373,10 +372,14 @@ class Judge {
     o->set_pseudonymise(merged.pseudonymise);
     o->set_human_review(merged.human_review);
     o->set_min_group_size(merged.min_group_size);
-    v1::MonitoringEvent* out = d_->mutable_transformed_event();
-    *out = event_;
-    if (merged.drop_content) out->clear_content();
-    ApplyRedactions(merged.redactions, out, o);
+    // The event is copied only when the collector must keep something other
+    // than what it sent (the plugin swaps in the subject's pseudonym).
+    if (merged.drop_content || merged.pseudonymise || (merged.redactions != 0 && event_.content_size() > 0)) {
+      v1::MonitoringEvent* out = d_->mutable_transformed_event();
+      *out = event_;
+      if (merged.drop_content) out->clear_content();
+      ApplyRedactions(merged.redactions, out, o);
+    }
     const bool obligations = o->retention_limited() || o->pseudonymise() || o->human_review() ||
                              o->min_group_size() > 0 || merged.drop_content || !o->redactions_applied().empty();
     d_->set_effect(obligations ? v1::EFFECT_ALLOW_WITH_OBLIGATIONS : v1::EFFECT_ALLOW);

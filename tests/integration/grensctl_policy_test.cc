@@ -118,7 +118,9 @@ TEST(GrensctlPolicy, ExplainShowsTheDecisionAndTheClauses) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("decision: DENY"));
   EXPECT_THAT(r.output, HasSubstr("clause 6.1"));
-  EXPECT_THAT(r.output, HasSubstr("buiten-werktijd"));
+  // The trace pairs each rule with its own verdict.
+  EXPECT_THAT(r.output, HasSubstr("match buiten-werktijd"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("- +aanwezigheid-live +clause 1.1 +outside working time: Tue"));
 }
 
 TEST(GrensctlPolicy, UsageErrorsExitTwo) {
