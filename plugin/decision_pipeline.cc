@@ -1,0 +1,83 @@
+#include "plugin/decision_pipeline.h"
+
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "plugin/decision_record.h"
+
+namespace grens::plugin {
+namespace {
+
+absl::Status Missing(absl::string_view field) {
+  return absl::InvalidArgumentError(absl::StrCat("event.", field, ": missing"));
+}
+
+}  // namespace
+
+std::string NewDecisionId(absl::Time now) {
+  thread_local absl::BitGen bits;
+  const uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now)) & ((uint64_t{1} << 48) - 1);
+  const uint64_t high = (millis << 16) | absl::Uniform<uint16_t>(bits);
+  const uint64_t low = absl::Uniform<uint64_t>(bits);
+  return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
+}
+
+DecisionPipeline::DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
+                                   const Clock* clock, v1::Limits limits)
+    : policies_(policies), log_(log), pseudonymizer_(pseudonymizer), clock_(clock), limits_(std::move(limits)) {}
+
+absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options options) const {
+  if (!v1::Category_IsValid(e.category())) {
+    return absl::InvalidArgumentError(absl::StrCat("event.category: unknown value ", e.category()));
+  }
+  if (e.category() == v1::CATEGORY_UNSPECIFIED && !options.allow_unspecified_category) return Missing("category");
+  if (!e.has_subject() || e.subject().id().empty()) return Missing("subject.id");
+  if (!e.has_occurred_at()) return Missing("occurred_at");
+  if (e.occurred_at().nanos() < 0 || e.occurred_at().nanos() > 999999999) {
+    return absl::InvalidArgumentError("event.occurred_at.nanos: out of range");
+  }
+  if (!v1::Granularity_IsValid(e.granularity())) {
+    return absl::InvalidArgumentError(absl::StrCat("event.granularity: unknown value ", e.granularity()));
+  }
+  if (!v1::Visibility_IsValid(e.visibility())) {
+    return absl::InvalidArgumentError(absl::StrCat("event.visibility: unknown value ", e.visibility()));
+  }
+  if (e.group_size() < 0) return absl::InvalidArgumentError("event.group_size: negative");
+  if (e.requested_retention().seconds() < 0) return absl::InvalidArgumentError("event.requested_retention: negative");
+  for (int i = 0; i < e.content_size(); ++i) {
+    if (static_cast<int64_t>(e.content(i).text().size()) > limits_.max_content_bytes()) {
+      return absl::InvalidArgumentError(absl::StrCat("event.content[", i, "].text: ", e.content(i).text().size(),
+                                                     " bytes exceed the limit of ", limits_.max_content_bytes(),
+                                                     " (limits.max_content_bytes)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
+                              std::function<void(absl::Status)> done, Options options) {
+  absl::Status valid = Validate(event, options);
+  if (!valid.ok()) return done(valid);
+  const std::shared_ptr<const ActivePolicy> active = policies_->Active();
+  if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
+  const absl::Time now = clock_->Now();
+  active->policy->Evaluate(event, now, decision);
+  decision->set_decision_id(NewDecisionId(now));
+  if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
+    decision->mutable_transformed_event()->mutable_subject()->set_id(
+        pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
+  }
+  log_->Append(MakeDecisionRecord(event, *decision, *pseudonymizer_),
+               [decision, done = std::move(done)](absl::StatusOr<int64_t> index) {
+                 if (!index.ok()) {
+                   decision->Clear();
+                   return done(absl::UnavailableError(
+                       absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
+                 }
+                 decision->set_log_index(*index);
+                 done(absl::OkStatus());
+               });
+}
+
+}  // namespace grens::plugin

@@ -1,0 +1,63 @@
+#ifndef GRENS_PLUGIN_DECISION_PIPELINE_H_
+#define GRENS_PLUGIN_DECISION_PIPELINE_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "grens/v1/config.pb.h"
+#include "grens/v1/decision.pb.h"
+#include "grens/v1/event.pb.h"
+#include "plugin/clock.h"
+#include "plugin/decision_log.h"
+#include "plugin/policy_holder.h"
+#include "plugin/pseudonymizer.h"
+
+namespace grens::plugin {
+
+// evaluate -> record -> answer, shared by Guard, platform events and ext_authz.
+// Safe for concurrent use.
+class DecisionPipeline {
+ public:
+  struct Options {
+    // Adapters may emit events they could not classify; those are judged
+    // (always denied) rather than refused as bad input.
+    bool allow_unspecified_category = false;
+  };
+
+  // All pointers are borrowed and must outlive the pipeline.
+  DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
+                   const Clock* clock, v1::Limits limits);
+  DecisionPipeline(const DecisionPipeline&) = delete;
+  DecisionPipeline& operator=(const DecisionPipeline&) = delete;
+
+  // Validates `event` (InvalidArgument naming the field), judges it against the
+  // active policy at the injected clock (Unavailable if none is active), appends
+  // the decision record and, once it is durable, fills `decision` (with its
+  // decision id and log index) and calls `done` exactly once, possibly on the
+  // log's thread. A record that cannot be written is Unavailable: never an
+  // unrecorded allow. `event` must stay valid until the call returns, `decision`
+  // until `done` runs. Never blocks.
+  void Decide(const v1::MonitoringEvent& event, v1::Decision* decision, std::function<void(absl::Status)> done,
+              Options options);
+  void Decide(const v1::MonitoringEvent& event, v1::Decision* decision, std::function<void(absl::Status)> done) {
+    Decide(event, decision, std::move(done), Options());
+  }
+
+  // The checks Decide applies to an event; OK or InvalidArgument naming the field.
+  absl::Status Validate(const v1::MonitoringEvent& event, Options options) const;
+
+ private:
+  const PolicyHolder* const policies_;
+  DecisionLog* const log_;
+  const Pseudonymizer* const pseudonymizer_;
+  const Clock* const clock_;
+  const v1::Limits limits_;
+};
+
+// A fresh decision id: 48 bits of milliseconds then 80 random bits, 32 hex digits,
+// so ids sort by time.
+std::string NewDecisionId(absl::Time now);
+
+}  // namespace grens::plugin
+
+#endif  // GRENS_PLUGIN_DECISION_PIPELINE_H_

@@ -1,0 +1,176 @@
+#include "plugin/guard_service.h"
+
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "plugin/status_util.h"
+
+namespace grens::plugin {
+namespace {
+
+// One EvaluateStream call. Reads requests, decides each, and writes the answers
+// in request order. At most `window` decisions are outstanding: the next read
+// starts only when one is answered, so a client that writes faster than it
+// reads is slowed by gRPC flow control instead of growing a buffer here.
+//
+// Lifetime: gRPC calls OnDone once; the reactor deletes itself when OnDone has
+// run and no decision callback is outstanding (callbacks arrive on the log's
+// thread and may outlive the RPC after a cancellation).
+class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse> {
+ public:
+  StreamReactor(DecisionPipeline* pipeline, int window) : pipeline_(pipeline), window_(window) {
+    absl::MutexLock lock(&mu_);
+    StartNextRead();
+  }
+
+  void OnReadDone(bool ok) override {
+    Slot* slot = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (!ok) {  // the client is done sending; drop the slot that was being read into
+        reads_done_ = true;
+        slots_.pop_back();
+        MaybeFinish();
+        return;
+      }
+      slot = slots_.back().get();
+      ++outstanding_;
+      if (static_cast<int>(slots_.size()) < window_) StartNextRead();
+    }
+    // Outside the lock: the answer may come back on this thread (bad input) or
+    // on the log's thread before Decide returns.
+    pipeline_->Decide(slot->request.event(), slot->response.mutable_decision(),
+                      [this, slot](absl::Status status) { OnDecided(slot, std::move(status)); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    slots_.pop_front();
+    if (!ok) {  // the stream broke (client gone or cancelled): end it, OnDone follows
+      failed_ = true;
+      if (error_.ok()) error_ = absl::CancelledError("the stream was cancelled");
+      MaybeFinish();
+      return;
+    }
+    WriteNext();
+    if (!reading_ && static_cast<int>(slots_.size()) < window_) StartNextRead();
+    MaybeFinish();
+  }
+
+  void OnDone() override {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      last = outstanding_ == 0;
+    }
+    if (last) delete this;
+  }
+
+ private:
+  struct Slot {
+    v1::EvaluateStreamRequest request;
+    v1::EvaluateStreamResponse response;
+    bool decided = false;
+  };
+
+  void OnDecided(Slot* slot, absl::Status status) {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      --outstanding_;
+      slot->decided = true;
+      slot->response.set_event_id(slot->request.event().id());
+      if (!status.ok() && error_.ok()) {
+        // One bad event ends the stream with a status naming it; answers
+        // already written stand.
+        error_ = absl::Status(status.code(), absl::StrCat("event '", slot->request.event().id(), "': ",
+                                                          status.message()));
+        failed_ = true;
+      }
+      WriteNext();
+      MaybeFinish();
+      last = done_ && outstanding_ == 0;
+    }
+    if (last) delete this;
+  }
+
+  void StartNextRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (failed_ || reads_done_ || reading_) return;
+    slots_.push_back(std::make_unique<Slot>());
+    reading_ = true;
+    StartRead(&slots_.back()->request);
+  }
+
+  // Writes the oldest answer if it is ready and no write is in flight.
+  void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || failed_ || slots_.empty() || !slots_.front()->decided) return;
+    writing_ = true;
+    StartWrite(&slots_.front()->response);
+  }
+
+  // Finishes once nothing is in flight: after the last answer, or after an error.
+  void MaybeFinish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || writing_) return;
+    if (failed_ && !error_.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(error_));
+    } else if (reads_done_ && slots_.empty() && !failed_) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+    }
+  }
+
+  DecisionPipeline* const pipeline_;
+  const int window_;
+
+  absl::Mutex mu_;
+  // Requests in arrival order; the back one is being read into while reading_.
+  std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // decisions not yet called back
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+GuardService::GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window)
+    : pipeline_(pipeline), platform_events_(std::move(platform_events)), window_(window) {}
+
+grpc::ServerUnaryReactor* GuardService::Evaluate(grpc::CallbackServerContext* context,
+                                                 const v1::EvaluateRequest* request, v1::EvaluateResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  pipeline_->Decide(request->event(), response->mutable_decision(),
+                    [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+  return reactor;
+}
+
+grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse>* GuardService::EvaluateStream(
+    grpc::CallbackServerContext*) {
+  return new StreamReactor(pipeline_, window_);
+}
+
+grpc::ServerUnaryReactor* GuardService::EvaluatePlatformEvent(grpc::CallbackServerContext* context,
+                                                              const v1::EvaluatePlatformEventRequest* request,
+                                                              v1::EvaluatePlatformEventResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!platform_events_) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no platform adapters are configured"));
+  } else {
+    platform_events_(request, response, reactor);
+  }
+  return reactor;
+}
+
+}  // namespace grens::plugin

@@ -1,0 +1,43 @@
+#ifndef GRENS_PLUGIN_GUARD_SERVICE_H_
+#define GRENS_PLUGIN_GUARD_SERVICE_H_
+
+#include <functional>
+
+#include "grens/v1/guard.grpc.pb.h"
+#include "plugin/decision_pipeline.h"
+
+namespace grens::plugin {
+
+// Handles Guard.EvaluatePlatformEvent; set by the adapters layer. Receives the
+// request and response (valid until the reactor finishes) and must call
+// reactor->Finish exactly once.
+using PlatformEventHandler =
+    std::function<void(const v1::EvaluatePlatformEventRequest*, v1::EvaluatePlatformEventResponse*,
+                       grpc::ServerUnaryReactor*)>;
+
+// grens.v1.Guard on gRPC's callback API: no thread per call, and no reactor
+// callback ever blocks; answers are sent from the decision log's commit
+// callback. Safe for concurrent use.
+class GuardService final : public v1::Guard::CallbackService {
+ public:
+  // `pipeline` must outlive the service. `window` bounds the decisions a stream
+  // may have outstanding before the server stops reading from it.
+  GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window = 64);
+
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
+                                     v1::EvaluateResponse* response) override;
+  grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse>* EvaluateStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* EvaluatePlatformEvent(grpc::CallbackServerContext* context,
+                                                  const v1::EvaluatePlatformEventRequest* request,
+                                                  v1::EvaluatePlatformEventResponse* response) override;
+
+ private:
+  DecisionPipeline* const pipeline_;
+  const PlatformEventHandler platform_events_;
+  const int window_;
+};
+
+}  // namespace grens::plugin
+
+#endif  // GRENS_PLUGIN_GUARD_SERVICE_H_

@@ -1,0 +1,74 @@
+#ifndef GRENS_PLUGIN_SERVER_H_
+#define GRENS_PLUGIN_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grens/v1/config.pb.h"
+#include "grpcpp/server.h"
+#include "plugin/admin_service.h"
+#include "plugin/clock.h"
+#include "plugin/decision_log.h"
+#include "plugin/decision_pipeline.h"
+#include "plugin/guard_service.h"
+#include "plugin/policy_holder.h"
+#include "plugin/policy_watcher.h"
+#include "plugin/pseudonymizer.h"
+#include "plugin/task_queue.h"
+
+namespace grens::plugin {
+
+// The running sidecar: listeners, services, the active policy with its reload
+// triggers, and the decision log. Safe for concurrent use.
+class Sidecar {
+ public:
+  // Opens the log, starts listening (health NOT_SERVING), loads the policy and
+  // turns health SERVING. A policy that does not load is an error: there is
+  // nothing good to fall back to. `config` must be finalized
+  // (FinalizeSidecarConfig); `clock` must outlive the sidecar.
+  static absl::StatusOr<std::unique_ptr<Sidecar>> Start(const v1::SidecarConfig& config, const Clock* clock);
+  ~Sidecar();
+  Sidecar(const Sidecar&) = delete;
+  Sidecar& operator=(const Sidecar&) = delete;
+
+  // Addresses actually bound, with ephemeral ports resolved.
+  const std::vector<std::string>& addresses() const { return addresses_; }
+
+  // Re-reads the policy on the control thread (SIGHUP, file watch).
+  void RequestReload(v1::PolicyTrigger trigger);
+
+  // Health NOT_SERVING, stop accepting, let in-flight calls finish within
+  // `grace` (then cancel them), close the log with a final checkpoint.
+  absl::Status Shutdown(absl::Duration grace);
+
+  // Blocks until Shutdown has stopped the server.
+  void Wait();
+
+ private:
+  Sidecar(const v1::SidecarConfig& config, const Clock* clock);
+  absl::Status Init();
+  absl::Status BuildServer();
+  void SetServing(bool serving);
+
+  const v1::SidecarConfig config_;
+  const Clock* const clock_;
+  const absl::Time started_at_;
+  std::unique_ptr<DecisionLog> log_;
+  std::unique_ptr<Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<TaskQueue> control_;
+  std::unique_ptr<PolicyHolder> policies_;
+  std::unique_ptr<DecisionPipeline> pipeline_;
+  std::unique_ptr<GuardService> guard_;
+  std::unique_ptr<PolicyAdminService> admin_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PolicyWatcher> watcher_;
+  std::vector<std::string> addresses_;
+  bool shut_down_ = false;
+};
+
+}  // namespace grens::plugin
+
+#endif  // GRENS_PLUGIN_SERVER_H_

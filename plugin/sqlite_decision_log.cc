@@ -1,0 +1,327 @@
+// The embedded decision log.
+//
+// Schema (decisions.db):
+//   meta(key TEXT PRIMARY KEY, value BLOB)
+//     'schema' = 1, 'origin', 'public_key' (raw Ed25519 key of the checkpoints)
+//   records(idx INTEGER PRIMARY KEY,   -- 0-based, contiguous, the Merkle leaf index
+//           time_ns INTEGER,            -- commit time, unix nanoseconds
+//           kind, decision_id, effect, category, platform, tenant, collector, purpose,
+//           clause_ids,                 -- ",1.1,6.1," so LIKE '%,6.1,%' finds a clause
+//           subject_pseudonym, policy_revision,   -- query columns (copies of body fields)
+//           body BLOB,                  -- canonical bytes: what the leaf hash covers
+//           leaf_hash BLOB NOT NULL,    -- SHA-256(0x00 || body)
+//           pruned INTEGER)             -- 1 once log retention removed body and columns
+//   checkpoints(tree_size INTEGER PRIMARY KEY, root BLOB, time_ns INTEGER,
+//               signature BLOB, signed_text TEXT, public_key BLOB)
+//
+// Durability: one writer thread commits each batch in one transaction. With
+// journal_mode=WAL and synchronous=FULL, SQLite fsyncs the WAL before COMMIT
+// returns, so a committed batch survives kill -9 and power loss, and a torn
+// (uncommitted) tail of the WAL is ignored at the next open. Callers are told
+// about their record only after COMMIT returned.
+
+#include "plugin/sqlite_decision_log.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "plugin/checkpoint.h"
+#include "plugin/decision_record.h"
+#include "plugin/merkle.h"
+#include "plugin/sqlite_util.h"
+
+namespace grens::plugin {
+namespace {
+
+constexpr char kSchema[] = R"(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS records(
+  idx INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
+  decision_id TEXT, effect INTEGER, category INTEGER, platform TEXT, tenant TEXT,
+  collector TEXT, purpose TEXT, clause_ids TEXT, subject_pseudonym TEXT,
+  policy_revision TEXT, body BLOB, leaf_hash BLOB NOT NULL, pruned INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS checkpoints(
+  tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, time_ns INTEGER NOT NULL,
+  signature BLOB NOT NULL, signed_text TEXT NOT NULL, public_key BLOB NOT NULL);
+)";
+
+constexpr char kInsert[] =
+    "INSERT INTO records(idx, time_ns, kind, decision_id, effect, category, platform, tenant, collector,"
+    " purpose, clause_ids, subject_pseudonym, policy_revision, body, leaf_hash)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+struct Pending {
+  v1::LogRecord record;
+  DecisionLog::CommitCallback done;
+};
+
+class SqliteDecisionLog final : public DecisionLog {
+ public:
+  SqliteDecisionLog(SqliteDecisionLogOptions options, std::unique_ptr<SqliteDb> db,
+                    std::unique_ptr<CheckpointSigner> signer, MerkleFrontier frontier, int64_t last_checkpoint)
+      : options_(std::move(options)),
+        clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
+        db_(std::move(db)),
+        signer_(std::move(signer)),
+        frontier_(std::move(frontier)),
+        last_checkpoint_size_(last_checkpoint),
+        last_checkpoint_time_(clock_->Now()),
+        committed_(frontier_.size()) {
+    writer_ = std::thread([this] { Run(); });
+  }
+
+  ~SqliteDecisionLog() override { (void)Close(); }
+
+  void Append(v1::LogRecord record, CommitCallback done) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!closing_) {
+        queue_.push_back({std::move(record), std::move(done)});
+        return;
+      }
+    }
+    done(absl::FailedPreconditionError("the decision log is closed"));
+  }
+
+  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) override {
+    absl::Notification committed;
+    absl::StatusOr<int64_t> result;
+    Append(std::move(record), [&](absl::StatusOr<int64_t> index) {
+      result = std::move(index);
+      committed.Notify();
+    });
+    committed.WaitForNotification();
+    return result;
+  }
+
+  int64_t Size() const override { return committed_.load(); }
+
+  absl::Status Close() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return close_status_;
+      closing_ = true;
+    }
+    writer_.join();
+    absl::MutexLock lock(&mu_);
+    return close_status_;
+  }
+
+ private:
+  void Run();
+  std::vector<Pending> TakeBatch(bool* closing);
+  absl::Status CommitBatch(std::vector<Pending>* batch);
+  absl::Status WriteCheckpoint();
+  bool CheckpointDue() const;
+
+  SystemClock system_clock_;
+  const SqliteDecisionLogOptions options_;
+  const Clock* const clock_;
+
+  // Used by the writer thread only (and the constructor/Close around it).
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<CheckpointSigner> signer_;
+  MerkleFrontier frontier_;
+  int64_t last_checkpoint_size_;
+  absl::Time last_checkpoint_time_;
+  std::thread writer_;
+
+  absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status close_status_ ABSL_GUARDED_BY(mu_);
+
+  // Atomic so Size() can be read from any thread without the queue lock.
+  std::atomic<int64_t> committed_;
+};
+
+bool SqliteDecisionLog::CheckpointDue() const {
+  const int64_t unsigned_records = frontier_.size() - last_checkpoint_size_;
+  if (unsigned_records <= 0) return false;
+  return unsigned_records >= options_.checkpoint_every_records ||
+         clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
+}
+
+std::vector<Pending> SqliteDecisionLog::TakeBatch(bool* closing) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !queue_.empty(); };
+  // Wake at least once per checkpoint interval so time-based checkpoints happen.
+  mu_.AwaitWithTimeout(absl::Condition(&ready), options_.checkpoint_interval);
+  std::vector<Pending> batch;
+  const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
+  batch.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  *closing = closing_ && queue_.empty();
+  return batch;
+}
+
+void SqliteDecisionLog::Run() {
+  absl::Status status;
+  while (true) {
+    bool closing = false;
+    std::vector<Pending> batch = TakeBatch(&closing);
+    if (!batch.empty()) {
+      absl::Status committed = CommitBatch(&batch);
+      if (!committed.ok()) status = committed;
+    }
+    if (CheckpointDue()) {
+      absl::Status signed_ok = WriteCheckpoint();
+      if (!signed_ok.ok()) status = signed_ok;
+    }
+    if (closing) break;
+  }
+  if (frontier_.size() > last_checkpoint_size_) {
+    absl::Status final_checkpoint = WriteCheckpoint();
+    if (!final_checkpoint.ok()) status = final_checkpoint;
+  }
+  db_.reset();
+  absl::MutexLock lock(&mu_);
+  close_status_ = status;
+}
+
+absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch) {
+  const MerkleFrontier saved = frontier_;
+  absl::Status status = db_->Exec("BEGIN IMMEDIATE");
+  SqliteStatement* insert = status.ok() ? db_->Prepared(kInsert) : nullptr;
+  if (status.ok() && insert == nullptr) status = db_->LastError("prepare insert");
+  const absl::Time now = clock_->Now();
+  for (size_t i = 0; status.ok() && i < batch->size(); ++i) {
+    v1::LogRecord& r = (*batch)[i].record;
+    r.set_index(frontier_.size());
+    r.mutable_time()->set_seconds(absl::ToUnixSeconds(now));
+    r.mutable_time()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+    const std::string body = CanonicalBytes(r);
+    const Hash leaf = LeafHash(body);
+    std::string clauses = r.clause_ids().empty() ? "" : absl::StrCat(",", absl::StrJoin(r.clause_ids(), ","), ",");
+    insert->Reset();
+    insert->BindInt(1, r.index());
+    insert->BindInt(2, absl::ToUnixNanos(now));
+    insert->BindInt(3, r.kind());
+    insert->BindText(4, r.decision_id());
+    insert->BindInt(5, r.effect());
+    insert->BindInt(6, r.category());
+    insert->BindText(7, r.platform());
+    insert->BindText(8, r.tenant());
+    insert->BindText(9, r.collector());
+    insert->BindText(10, r.purpose());
+    insert->BindText(11, clauses);
+    insert->BindText(12, r.subject_pseudonym());
+    insert->BindText(13, r.policy_revision());
+    insert->BindBlob(14, body);
+    insert->BindBlob(15, HashToBytes(leaf));
+    status = insert->StepDone();
+    if (status.ok()) frontier_.Append(leaf);
+  }
+  if (status.ok()) status = db_->Exec("COMMIT");
+  if (!status.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    frontier_ = saved;
+    for (Pending& p : *batch) p.done(absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
+    return status;
+  }
+  committed_.store(frontier_.size());
+  const int64_t first = frontier_.size() - static_cast<int64_t>(batch->size());
+  for (size_t i = 0; i < batch->size(); ++i) (*batch)[i].done(first + static_cast<int64_t>(i));
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDecisionLog::WriteCheckpoint() {
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<v1::Checkpoint> c = signer_->Sign(options_.origin, frontier_.size(), frontier_.Root(), now);
+  if (!c.ok()) return c.status();
+  SqliteStatement* insert = db_->Prepared(
+      "INSERT OR REPLACE INTO checkpoints(tree_size, root, time_ns, signature, signed_text, public_key)"
+      " VALUES(?,?,?,?,?,?)");
+  if (insert == nullptr) return db_->LastError("prepare checkpoint");
+  insert->Reset();
+  insert->BindInt(1, c->tree_size());
+  insert->BindBlob(2, c->root_hash());
+  insert->BindInt(3, absl::ToUnixNanos(now));
+  insert->BindBlob(4, c->signature());
+  insert->BindText(5, c->signed_text());
+  insert->BindBlob(6, c->public_key());
+  absl::Status status = insert->StepDone();
+  if (!status.ok()) return status;
+  last_checkpoint_size_ = frontier_.size();
+  last_checkpoint_time_ = now;
+  return absl::OkStatus();
+}
+
+// Rebuilds the tree from the stored leaf hashes, checking that indices are
+// contiguous and that every stored checkpoint matches the rebuilt tree.
+absl::Status Rebuild(SqliteDb* db, MerkleFrontier* frontier, int64_t* last_checkpoint) {
+  absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> checkpoints = ReadCheckpointRoots(db);
+  if (!checkpoints.ok()) return checkpoints.status();
+  size_t next_checkpoint = 0;
+  auto check = [&]() -> absl::Status {
+    while (next_checkpoint < checkpoints->size() && (*checkpoints)[next_checkpoint].first == frontier->size()) {
+      if (HashToBytes(frontier->Root()) != (*checkpoints)[next_checkpoint].second) {
+        return absl::DataLossError(absl::StrCat("decision log does not match its checkpoint of size ",
+                                                frontier->size(), ": records were changed"));
+      }
+      *last_checkpoint = frontier->size();
+      ++next_checkpoint;
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = ForEachLeafHash(db, [&](int64_t index, absl::string_view leaf) -> absl::Status {
+    GRENS_RETURN_IF_ERROR(check());
+    if (index != frontier->size()) {
+      return absl::DataLossError(absl::StrCat("decision log record ", frontier->size(), " is missing"));
+    }
+    absl::StatusOr<Hash> hash = HashFromBytes(leaf);
+    if (!hash.ok()) return absl::DataLossError(absl::StrCat("record ", index, ": bad leaf hash"));
+    frontier->Append(*hash);
+    return absl::OkStatus();
+  });
+  GRENS_RETURN_IF_ERROR(status);
+  GRENS_RETURN_IF_ERROR(check());
+  if (next_checkpoint < checkpoints->size()) {
+    return absl::DataLossError(absl::StrCat("decision log has ", frontier->size(), " records but a checkpoint of size ",
+                                            (*checkpoints)[next_checkpoint].first, ": records were removed"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string DecisionLogPath(const std::string& data_dir) { return data_dir + "/decisions.db"; }
+
+absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteDecisionLogOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("decision log: no data directory");
+  if (::mkdir(options.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(absl::StrCat(options.data_dir, ": cannot create the data directory"));
+  }
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(DecisionLogPath(options.data_dir), false));
+  GRENS_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  GRENS_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  GRENS_RETURN_IF_ERROR(db->Exec(kSchema));
+  const std::string key_file =
+      options.signing_key_file.empty() ? options.data_dir + "/checkpoint.key" : options.signing_key_file;
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointSigner> signer,
+                         CheckpointSigner::FromKeyFile(key_file, options.signing_key_file.empty()));
+  GRENS_RETURN_IF_ERROR(db->SetMeta("schema", "1"));
+  GRENS_RETURN_IF_ERROR(db->SetMeta("origin", options.origin));
+  GRENS_RETURN_IF_ERROR(db->SetMeta("public_key", signer->public_key()));
+  MerkleFrontier frontier;
+  int64_t last_checkpoint = 0;
+  GRENS_RETURN_IF_ERROR(Rebuild(db.get(), &frontier, &last_checkpoint));
+  return std::unique_ptr<DecisionLog>(new SqliteDecisionLog(options, std::move(db), std::move(signer),
+                                                            std::move(frontier), last_checkpoint));
+}
+
+}  // namespace grens::plugin
