@@ -40,12 +40,16 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
       }
       slot = slots_.back().get();
       ++outstanding_;
-      if (static_cast<int>(slots_.size()) < window_) StartNextRead();
+      deciding_ = true;
     }
     // Outside the lock: the answer may come back on this thread (bad input) or
-    // on the log's thread before Decide returns.
+    // on the log's thread before Decide returns. The next read starts only
+    // after this event is queued for the log, so log order is request order.
     pipeline_->Decide(slot->request.event(), slot->response.mutable_decision(),
                       [this, slot](absl::Status status) { OnDecided(slot, std::move(status)); });
+    absl::MutexLock lock(&mu_);
+    deciding_ = false;
+    if (static_cast<int>(slots_.size()) < window_) StartNextRead();
   }
 
   void OnWriteDone(bool ok) override {
@@ -102,7 +106,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
   }
 
   void StartNextRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (failed_ || reads_done_ || reading_) return;
+    if (failed_ || reads_done_ || reading_ || deciding_) return;
     slots_.push_back(std::make_unique<Slot>());
     reading_ = true;
     StartRead(&slots_.back()->request);
@@ -135,6 +139,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
   std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // decisions not yet called back
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool deciding_ ABSL_GUARDED_BY(mu_) = false;  // OnReadDone is handing an event to the pipeline
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
