@@ -81,6 +81,8 @@ absl::Status Sidecar::Init() {
                                                  config_.limits());
   guard_ = std::make_unique<GuardService>(pipeline_.get(), nullptr);
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_);
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
+  audit_ = std::make_unique<AuditLogService>(std::move(reader));
   GRENS_RETURN_IF_ERROR(BuildServer());
   const ReloadOutcome first = policies_->Reload(v1::POLICY_TRIGGER_STARTUP);
   if (!first.activated) {
@@ -110,6 +112,7 @@ absl::Status Sidecar::BuildServer() {
   builder.SetMaxReceiveMessageSize(config_.limits().max_message_bytes());
   builder.RegisterService(guard_.get());
   builder.RegisterService(admin_.get());
+  builder.RegisterService(audit_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr) return absl::UnavailableError("cannot start the gRPC server (address in use?)");
   for (int i = 0; i < config_.listeners_size(); ++i) {

@@ -10,6 +10,7 @@
 #include "grens/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "plugin/admin_service.h"
+#include "plugin/audit_service.h"
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
 #include "plugin/decision_pipeline.h"
@@ -63,6 +64,7 @@ class Sidecar {
   std::unique_ptr<DecisionPipeline> pipeline_;
   std::unique_ptr<GuardService> guard_;
   std::unique_ptr<PolicyAdminService> admin_;
+  std::unique_ptr<AuditLogService> audit_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PolicyWatcher> watcher_;
   std::vector<std::string> addresses_;

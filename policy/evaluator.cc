@@ -209,11 +209,14 @@ class Judge {
     d_->set_event_id(event_.id());
     d_->set_policy_id(impl_.policy.id());
     d_->set_policy_revision(impl_.revision);
-    // With a trace every stage runs (bitwise |), so explain shows them all.
-    const bool early = trace_ != nullptr
-                           ? (CheckInForce() | CheckCategory() | CheckBans() | CheckExemptions() | CheckCollector())
-                           : (CheckInForce() || CheckCategory() || CheckBans() || CheckExemptions() || CheckCollector());
-    if (early && trace_ == nullptr) return Deny();
+    if (trace_ != nullptr) {
+      // With a trace every stage runs (a braced list evaluates left to right),
+      // so explain shows them all; the decision is the same either way.
+      const bool stages[] = {CheckInForce(), CheckCategory(), CheckBans(), CheckExemptions(), CheckCollector()};
+      (void)stages;
+    } else if (CheckInForce() || CheckCategory() || CheckBans() || CheckExemptions() || CheckCollector()) {
+      return Deny();
+    }
     Merged merged;
     const bool allowed = MatchRules(&merged);
     if (denied_) return Deny();
