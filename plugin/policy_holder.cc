@@ -50,17 +50,19 @@ ReloadOutcome PolicyHolder::Reload(v1::PolicyTrigger trigger) {
     Reject(outcome, trigger);
     return outcome;
   }
-  if (outcome.revision == outcome.previous_revision) {
-    outcome.unchanged = true;
-    Log(LogLevel::kInfo, "policy unchanged", {{"revision", outcome.revision}, {"trigger", TriggerName(trigger)}});
-    return outcome;
-  }
   v1::PolicyChange change;
   change.set_revision(outcome.revision);
   change.set_previous_revision(outcome.previous_revision);
   change.set_trigger(trigger);
   change.set_policy_id(outcome.loaded.policy->policy().id());
   change.set_source_path(path_);
+  if (outcome.revision == outcome.previous_revision) {
+    outcome.unchanged = true;
+    Log(LogLevel::kInfo, "policy unchanged", {{"revision", outcome.revision}, {"trigger", TriggerName(trigger)}});
+    absl::StatusOr<int64_t> logged = log_->AppendAndWait(MakePolicyChangeRecord(v1::RECORD_KIND_POLICY_RELOADED, change));
+    if (!logged.ok()) Log(LogLevel::kError, "cannot record the reload", {{"error", std::string(logged.status().message())}});
+    return outcome;
+  }
   // The activation is recorded before any decision can cite the new revision.
   absl::StatusOr<int64_t> logged = log_->AppendAndWait(MakePolicyChangeRecord(v1::RECORD_KIND_POLICY_ACTIVATED, change));
   if (!logged.ok()) {
