@@ -1,0 +1,218 @@
+// The SQLite decision log: durable appends with indices, restart continuing the
+// same tree, signed checkpoints, and tampering caught by verification and by
+// the log itself at the next open, naming the place.
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "plugin/checkpoint.h"
+#include "plugin/decision_record.h"
+#include "plugin/log_reader.h"
+#include "plugin/sqlite_decision_log.h"
+#include "tests/support/grensd_process.h"
+
+namespace grens::plugin {
+namespace {
+
+using ::grens::testing::TempDir;
+using ::testing::HasSubstr;
+
+// A clock the test moves by hand.
+class FakeClock final : public Clock {
+ public:
+  absl::Time Now() const override { return now_; }
+  absl::Time now_ = absl::FromUnixSeconds(1773133200);
+};
+
+v1::LogRecord Decision(int i) {
+  v1::LogRecord r;
+  r.set_kind(v1::RECORD_KIND_DECISION);
+  r.set_decision_id(absl::StrCat("d", i));
+  r.set_category(v1::CATEGORY_PRESENCE);
+  r.set_effect(i % 2 ? v1::EFFECT_ALLOW : v1::EFFECT_DENY);
+  r.add_clause_ids(i % 2 ? "1.1" : "6.1");
+  r.set_collector("teams-presence");
+  r.set_subject_pseudonym(absl::StrCat("p", i % 7));
+  return r;
+}
+
+class DecisionLogTest : public ::testing::Test {
+ protected:
+  SqliteDecisionLogOptions Options() {
+    SqliteDecisionLogOptions o;
+    o.data_dir = dir_.path() + "/data";
+    o.checkpoint_every_records = 4;
+    o.clock = &clock_;
+    return o;
+  }
+  // Writes `n` records through a log that is then closed (final checkpoint).
+  void Fill(int n) {
+    auto log = OpenSqliteDecisionLog(Options());
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    ASSERT_TRUE((*log)->Close().ok());
+  }
+  absl::Status VerifyLog(const std::vector<v1::Checkpoint>& external = {}, const std::string& pinned = "") {
+    auto reader = LogReader::Open(dir_.path() + "/data");
+    if (!reader.ok()) return reader.status();
+    return (*reader)->Verify(external, pinned).status();
+  }
+  void Sql(const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(DecisionLogPath(dir_.path() + "/data").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  std::vector<v1::Checkpoint> Checkpoints() {
+    auto reader = LogReader::Open(dir_.path() + "/data");
+    EXPECT_TRUE(reader.ok());
+    return *(*reader)->Checkpoints();
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+};
+
+TEST_F(DecisionLogTest, AppendsGetConsecutiveIndicesAndSurviveRestart) {
+  Fill(10);
+  auto log = OpenSqliteDecisionLog(Options());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)->Size(), 10);
+  auto index = (*log)->AppendAndWait(Decision(10));
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(*index, 10);
+  ASSERT_TRUE((*log)->Close().ok());
+  EXPECT_TRUE(VerifyLog().ok());
+  auto reader = LogReader::Open(dir_.path() + "/data");
+  int64_t next;
+  auto records = (*reader)->List(v1::RecordFilter(), 0, 100, &next);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 11u);
+  EXPECT_EQ((*records)[10].decision_id(), "d10");
+  EXPECT_EQ((*records)[10].time().seconds(), 1773133200);
+}
+
+TEST_F(DecisionLogTest, CheckpointsAreSignedEveryNRecordsAndAtClose) {
+  Fill(10);
+  const std::vector<v1::Checkpoint> checkpoints = Checkpoints();
+  ASSERT_EQ(checkpoints.size(), 3u);  // after 4, 8, and the final 10
+  EXPECT_EQ(checkpoints[0].tree_size(), 4);
+  EXPECT_EQ(checkpoints[2].tree_size(), 10);
+  for (const v1::Checkpoint& c : checkpoints) EXPECT_TRUE(VerifyCheckpoint(c, "").ok());
+  v1::Checkpoint forged = checkpoints[2];
+  forged.set_signed_text(absl::StrCat(forged.signed_text(), "x"));
+  EXPECT_FALSE(VerifyCheckpoint(forged, "").ok());
+}
+
+TEST_F(DecisionLogTest, AFlippedByteIsNamedByItsRecord) {
+  Fill(10);
+  Sql("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'd5', 'd9') AS BLOB) WHERE idx = 5");
+  const absl::Status s = VerifyLog();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("record 5: leaf hash mismatch"));
+}
+
+TEST_F(DecisionLogTest, ADeletedRowIsNamed) {
+  Fill(10);
+  Sql("DELETE FROM records WHERE idx = 3");
+  EXPECT_THAT(VerifyLog().message(), HasSubstr("record 3 is missing"));
+  EXPECT_EQ(OpenSqliteDecisionLog(Options()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(DecisionLogTest, SwappedRowsAreNamed) {
+  Fill(10);
+  Sql("UPDATE records SET idx = -1 WHERE idx = 2; UPDATE records SET idx = 2 WHERE idx = 3;"
+      " UPDATE records SET idx = 3 WHERE idx = -1");
+  const absl::Status s = VerifyLog();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("record 2: holds the record of index 3"));
+}
+
+TEST_F(DecisionLogTest, ATruncatedTailIsCaughtByTheCheckpoints) {
+  Fill(10);
+  const std::vector<v1::Checkpoint> kept = Checkpoints();  // what the works council witnessed
+  Sql("DELETE FROM records WHERE idx >= 7");
+  EXPECT_THAT(VerifyLog().message(), HasSubstr("records were cut off"));
+  // Even if the attacker also deletes the log's own checkpoints past the cut...
+  Sql("DELETE FROM checkpoints WHERE tree_size > 4");
+  EXPECT_TRUE(VerifyLog().ok());
+  // ... the council's stored checkpoints still catch it.
+  const absl::Status s = VerifyLog(kept, kept[0].public_key());
+  EXPECT_THAT(s.message(), HasSubstr("your checkpoint of size 8"));
+}
+
+TEST_F(DecisionLogTest, AWhollyRebuiltLogIsCaughtByThePinnedKeyAndRoots) {
+  Fill(6);
+  const std::vector<v1::Checkpoint> kept = Checkpoints();
+  // The employer's IT throws the log away and rebuilds it with other content.
+  std::filesystem::remove_all(dir_.path() + "/data");
+  auto log = OpenSqliteDecisionLog(Options());
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i + 100)).ok());
+  ASSERT_TRUE((*log)->Close().ok());
+  EXPECT_TRUE(VerifyLog().ok());  // internally consistent ...
+  EXPECT_THAT(VerifyLog(kept, kept[0].public_key()).message(), HasSubstr("signed with a different key"));
+}
+
+TEST_F(DecisionLogTest, ATornTailOfTheWalIsIgnoredNotHalfRead) {
+  auto log = OpenSqliteDecisionLog(Options());
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+  // Simulate a crash mid-write: copy the files while the log is open, then
+  // cut the WAL copy in the middle of its last frame.
+  const std::string data = dir_.path() + "/data";
+  const std::string copy = dir_.path() + "/copy";
+  std::filesystem::create_directory(copy);
+  for (const char* f : {"/decisions.db", "/decisions.db-wal", "/checkpoint.key"}) {
+    std::filesystem::copy_file(data + f, copy + f);
+  }
+  ASSERT_TRUE((*log)->Close().ok());
+  const auto wal_size = std::filesystem::file_size(copy + "/decisions.db-wal");
+  std::filesystem::resize_file(copy + "/decisions.db-wal", wal_size - 100);
+  SqliteDecisionLogOptions o = Options();
+  o.data_dir = copy;
+  auto reopened = OpenSqliteDecisionLog(o);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_GE((*reopened)->Size(), 4);  // the torn last transaction is gone, the rest intact
+  EXPECT_LE((*reopened)->Size(), 5);
+  ASSERT_TRUE((*reopened)->AppendAndWait(Decision(99)).ok());
+  ASSERT_TRUE((*reopened)->Close().ok());
+  auto reader = LogReader::Open(copy);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE((*reader)->Verify({}, "").ok());
+}
+
+TEST_F(DecisionLogTest, SummariesWithholdSmallCells) {
+  Fill(14);  // subjects p0..p6; effects alternate
+  auto reader = LogReader::Open(dir_.path() + "/data");
+  v1::SummarizeRequest request;
+  request.add_group_by(v1::SUMMARY_DIMENSION_EFFECT);
+  request.set_min_subjects(7);
+  auto summary = (*reader)->Summarize(request);
+  ASSERT_TRUE(summary.ok());
+  // 7 ALLOW and 7 DENY decisions, each about 7 distinct pseudonyms? p(i%7) over odd i: all 7.
+  ASSERT_EQ(summary->cells_size(), 2);
+  EXPECT_EQ(summary->cells(0).decisions(), 7);
+  request.set_min_subjects(8);
+  summary = (*reader)->Summarize(request);
+  EXPECT_EQ(summary->cells_size(), 0);
+  EXPECT_EQ(summary->suppressed_cells(), 2);
+}
+
+TEST_F(DecisionLogTest, AppendsAfterCloseFailClosed) {
+  auto log = OpenSqliteDecisionLog(Options());
+  ASSERT_TRUE((*log)->Close().ok());
+  EXPECT_EQ((*log)->AppendAndWait(Decision(1)).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace grens::plugin
