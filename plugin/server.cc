@@ -150,8 +150,13 @@ absl::Status Sidecar::Shutdown(absl::Duration grace) {
     SetServing(false);
     // A real deadline: how long callers may still wait, whatever clock the policy sees.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    Log(LogLevel::kDebug, "listeners closed, in-flight calls done");
   }
   control_.reset();  // finishes queued reloads
+  // The audit reader's connection goes first, so the writer's close can
+  // checkpoint the WAL without waiting on a reader.
+  audit_.reset();
+  Log(LogLevel::kDebug, "closing the decision log");
   absl::Status closed = log_ != nullptr ? log_->Close() : absl::OkStatus();
   Log(LogLevel::kInfo, "grensd stopped", {{"log_size", log_ != nullptr ? absl::StrCat(log_->Size()) : "0"}});
   return closed;

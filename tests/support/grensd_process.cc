@@ -92,10 +92,11 @@ absl::StatusOr<std::unique_ptr<GrensdProcess>> GrensdProcess::Start(const TempDi
                                                                    std::vector<std::string> args,
                                                                    absl::Duration timeout) {
   const std::string stderr_path = dir.path() + "/grensd.stderr";
+  const std::string ready = dir.path() + "/ready";
+  ::unlink(ready.c_str());  // a previous run's file must not count as ready
   const pid_t pid = Spawn(Command(dir, config_yaml, std::move(args)), stderr_path);
   if (pid < 0) return absl::InternalError("cannot spawn grensd");
   std::unique_ptr<GrensdProcess> process(new GrensdProcess(pid, stderr_path));
-  const std::string ready = dir.path() + "/ready";
   // The ready file appears once the listeners are bound and the policy is active.
   const bool up = Eventually(
       [&] {
