@@ -72,6 +72,9 @@ absl::Status Sidecar::Init() {
     log_options.checkpoint_interval = *policy::ParseAgreementDuration(config_.decision_log().checkpoint_interval());
   }
   if (config_.decision_log().max_batch() > 0) log_options.max_batch = config_.decision_log().max_batch();
+  if (!config_.decision_log().retention().empty()) {
+    log_options.retention = *policy::ParseAgreementDuration(config_.decision_log().retention());
+  }
   log_options.clock = clock_;
   GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));

@@ -65,7 +65,8 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
   }
   for (const auto& [field, value] : {std::make_pair("shutdown_grace", c->shutdown_grace()),
                                      std::make_pair("decision_log.checkpoint_interval",
-                                                    c->decision_log().checkpoint_interval())}) {
+                                                    c->decision_log().checkpoint_interval()),
+                                     std::make_pair("decision_log.retention", c->decision_log().retention())}) {
     if (value.empty()) continue;
     absl::StatusOr<absl::Duration> d = policy::ParseAgreementDuration(value);
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", d.status().message()));

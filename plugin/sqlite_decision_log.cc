@@ -77,7 +77,10 @@ class SqliteDecisionLog final : public DecisionLog {
         frontier_(std::move(frontier)),
         last_checkpoint_size_(last_checkpoint),
         last_checkpoint_time_(clock_->Now()),
+        last_prune_check_(clock_->Now()),
         committed_(frontier_.size()) {
+    const int64_t first = FirstUnpruned(db_.get());
+    first_unpruned_ = first < 0 ? frontier_.size() : first;
     writer_ = std::thread([this] { Run(); });
   }
 
@@ -121,9 +124,13 @@ class SqliteDecisionLog final : public DecisionLog {
  private:
   void Run();
   std::vector<Pending> TakeBatch(bool* closing);
-  absl::Status CommitBatch(std::vector<Pending>* batch);
+  // Commits `batch` in one transaction; with prune_through >= 0, first prunes
+  // records [first_unpruned_, prune_through] in the same transaction.
+  absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
   bool CheckpointDue() const;
+  absl::Status PruneIfDue();
+  static int64_t FirstUnpruned(SqliteDb* db);
 
   SystemClock system_clock_;
   const SqliteDecisionLogOptions options_;
@@ -135,6 +142,8 @@ class SqliteDecisionLog final : public DecisionLog {
   MerkleFrontier frontier_;
   int64_t last_checkpoint_size_;
   absl::Time last_checkpoint_time_;
+  absl::Time last_prune_check_;
+  int64_t first_unpruned_ = 0;  // records below this index are pruned
   std::thread writer_;
 
   absl::Mutex mu_;
@@ -182,6 +191,8 @@ void SqliteDecisionLog::Run() {
       absl::Status signed_ok = WriteCheckpoint();
       if (!signed_ok.ok()) status = signed_ok;
     }
+    absl::Status pruned = PruneIfDue();
+    if (!pruned.ok()) status = pruned;
     if (closing) break;
   }
   if (frontier_.size() > last_checkpoint_size_) {
@@ -193,9 +204,23 @@ void SqliteDecisionLog::Run() {
   close_status_ = status;
 }
 
-absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch) {
+absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t prune_through) {
   const MerkleFrontier saved = frontier_;
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
+  if (status.ok() && prune_through >= 0) {
+    SqliteStatement* prune = db_->Prepared(
+        "UPDATE records SET body = NULL, decision_id = NULL, effect = NULL, category = NULL, platform = NULL,"
+        " tenant = NULL, collector = NULL, purpose = NULL, clause_ids = NULL, subject_pseudonym = NULL,"
+        " policy_revision = NULL, pruned = 1 WHERE idx >= ? AND idx <= ?");
+    if (prune == nullptr) {
+      status = db_->LastError("prepare prune");
+    } else {
+      prune->Reset();
+      prune->BindInt(1, first_unpruned_);
+      prune->BindInt(2, prune_through);
+      status = prune->StepDone();
+    }
+  }
   SqliteStatement* insert = status.ok() ? db_->Prepared(kInsert) : nullptr;
   if (status.ok() && insert == nullptr) status = db_->LastError("prepare insert");
   const absl::Time now = clock_->Now();
@@ -258,6 +283,50 @@ absl::Status SqliteDecisionLog::WriteCheckpoint() {
   if (!status.ok()) return status;
   last_checkpoint_size_ = frontier_.size();
   last_checkpoint_time_ = now;
+  return absl::OkStatus();
+}
+
+int64_t SqliteDecisionLog::FirstUnpruned(SqliteDb* db) {
+  SqliteStatement* s = db->Prepared("SELECT COALESCE(MIN(idx), -1) FROM records WHERE pruned = 0");
+  if (s == nullptr) return 0;
+  s->Reset();
+  const int64_t first = s->StepRow() ? s->ColumnInt(0) : 0;
+  s->Reset();
+  return first;
+}
+
+// Prunes the records older than the retention period: they keep index, time
+// and leaf hash, and lose their body and every attribute column. Record times
+// grow with the index (the writer assigns both), so the records to prune are
+// a prefix starting at first_unpruned_. The prune and the LOG_PRUNED record
+// that states it commit in one transaction.
+absl::Status SqliteDecisionLog::PruneIfDue() {
+  const absl::Time now = clock_->Now();
+  if (options_.retention <= absl::ZeroDuration() || now - last_prune_check_ < options_.checkpoint_interval) {
+    return absl::OkStatus();
+  }
+  last_prune_check_ = now;
+  const int64_t cutoff_ns = absl::ToUnixNanos(now - options_.retention);
+  SqliteStatement* find = db_->Prepared(
+      "SELECT COALESCE(MAX(idx), -1), COUNT(*) FROM records WHERE idx >= ? AND pruned = 0 AND time_ns < ?");
+  if (find == nullptr) return db_->LastError("prepare prune");
+  find->Reset();
+  find->BindInt(1, first_unpruned_);
+  find->BindInt(2, cutoff_ns);
+  if (!find->StepRow()) return find->status();
+  const int64_t last = find->ColumnInt(0);
+  const int64_t count = find->ColumnInt(1);
+  find->Reset();
+  if (last < 0 || count == 0) return absl::OkStatus();
+  v1::LogRecord record;
+  record.set_kind(v1::RECORD_KIND_LOG_PRUNED);
+  record.set_note(absl::StrCat("pruned records ", first_unpruned_, "-", last, " (", count, " records older than ",
+                               absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
+                               "): attributes removed, leaf hashes kept"));
+  std::vector<Pending> batch;
+  batch.push_back({std::move(record), [](absl::StatusOr<int64_t>) {}});
+  GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
+  first_unpruned_ = last + 1;
   return absl::OkStatus();
 }
 

@@ -23,6 +23,10 @@ struct SqliteDecisionLogOptions {
   absl::Duration checkpoint_interval = absl::Seconds(60);
   // Most records per group-commit transaction.
   int max_batch = 4096;
+  // Records older than this lose their body and attribute columns (their leaf
+  // hashes stay, so the tree still verifies); a LOG_PRUNED record says which.
+  // Zero keeps everything. Checked every checkpoint_interval.
+  absl::Duration retention = absl::ZeroDuration();
   // Time source for record and checkpoint times; must outlive the log. Null = wall clock.
   const Clock* clock = nullptr;
 };

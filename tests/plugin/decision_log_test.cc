@@ -208,6 +208,41 @@ TEST_F(DecisionLogTest, SummariesWithholdSmallCells) {
   EXPECT_EQ(summary->suppressed_cells(), 2);
 }
 
+TEST_F(DecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {
+  SqliteDecisionLogOptions o = Options();
+  o.retention = absl::Hours(24);
+  o.checkpoint_interval = absl::Hours(1);
+  {
+    auto log = OpenSqliteDecisionLog(o);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    clock_.now_ += absl::Hours(48);
+    ASSERT_TRUE((*log)->AppendAndWait(Decision(6)).ok());  // the writer prunes after this batch
+    ASSERT_TRUE((*log)->Close().ok());
+  }
+  auto reader = LogReader::Open(dir_.path() + "/data");
+  ASSERT_TRUE(reader.ok());
+  int64_t next;
+  auto records = (*reader)->List(v1::RecordFilter(), 0, 100, &next);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 8u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_TRUE((*records)[i].pruned()) << i;
+    EXPECT_TRUE((*records)[i].decision_id().empty());
+    EXPECT_EQ((*records)[i].leaf_hash().size(), 32u);
+  }
+  EXPECT_EQ((*records)[6].decision_id(), "d6");
+  EXPECT_EQ((*records)[7].kind(), v1::RECORD_KIND_LOG_PRUNED);
+  EXPECT_THAT((*records)[7].note(), HasSubstr("pruned records 0-5"));
+  auto report = (*reader)->Verify({}, "");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->records, 8);
+  // Reopening continues after the pruned prefix.
+  auto log = OpenSqliteDecisionLog(o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)->Size(), 8);
+}
+
 TEST_F(DecisionLogTest, AppendsAfterCloseFailClosed) {
   auto log = OpenSqliteDecisionLog(Options());
   ASSERT_TRUE((*log)->Close().ok());
