@@ -28,6 +28,7 @@ class Pseudonymizer {
                                                                    bool create_if_missing);
   static std::unique_ptr<Pseudonymizer> FromKey(std::string key);
 
+  ~Pseudonymizer();
   Pseudonymizer(const Pseudonymizer&) = delete;
   Pseudonymizer& operator=(const Pseudonymizer&) = delete;
 
@@ -38,6 +39,11 @@ class Pseudonymizer {
   explicit Pseudonymizer(std::string key);
   const std::string key_;
   const std::string key_id_;
+  // HMAC's inner and outer SHA-256 states with the padded key absorbed,
+  // computed once; each pseudonym copies them instead of rekeying. Read-only
+  // after construction.
+  void* inner_;  // EVP_MD_CTX*, owned
+  void* outer_;  // EVP_MD_CTX*, owned
 };
 
 }  // namespace grens::plugin
