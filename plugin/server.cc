@@ -14,6 +14,7 @@
 #include "grpcpp/server_builder.h"
 #include "plugin/process_log.h"
 #include "plugin/sqlite_decision_log.h"
+#include "plugin/status_util.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
 #include "policy/status_macros.h"
@@ -82,7 +83,13 @@ absl::Status Sidecar::Init() {
   policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
   pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
                                                  config_.limits());
-  guard_ = std::make_unique<GuardService>(pipeline_.get(), nullptr);
+  GRENS_ASSIGN_OR_RETURN(platform_events_, NewPlatformEvents(config_, pipeline_.get(), clock_));
+  guard_ = std::make_unique<GuardService>(
+      pipeline_.get(), [events = platform_events_.get()](const v1::EvaluatePlatformEventRequest* request,
+                                                          v1::EvaluatePlatformEventResponse* response,
+                                                          grpc::ServerUnaryReactor* reactor) {
+        events->Handle(*request, response, [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+      });
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_);
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
   audit_ = std::make_unique<AuditLogService>(std::move(reader));

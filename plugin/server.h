@@ -15,6 +15,7 @@
 #include "plugin/decision_log.h"
 #include "plugin/decision_pipeline.h"
 #include "plugin/guard_service.h"
+#include "plugin/platform_events.h"
 #include "plugin/policy_holder.h"
 #include "plugin/policy_watcher.h"
 #include "plugin/pseudonymizer.h"
@@ -62,6 +63,7 @@ class Sidecar {
   std::unique_ptr<TaskQueue> control_;
   std::unique_ptr<PolicyHolder> policies_;
   std::unique_ptr<DecisionPipeline> pipeline_;
+  std::unique_ptr<PlatformEvents> platform_events_;
   std::unique_ptr<GuardService> guard_;
   std::unique_ptr<PolicyAdminService> admin_;
   std::unique_ptr<AuditLogService> audit_;

@@ -1,1 +1,0 @@
-namespace grens::adapters {}  // placeholder until the first adapter lands
