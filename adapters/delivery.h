@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "adapters/json.h"
 #include "grens/v1/event.pb.h"
 #include "grens/v1/guard.pb.h"
 
@@ -23,6 +24,13 @@ namespace grens::adapters {
 // receipt time because the payload had no event time.
 v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, absl::string_view subject_id,
                              absl::Time occurred_at, bool receipt_time = false);
+
+// Sets `event`'s occurred_at (and the receipt-time flag) as NewEvent does.
+void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event);
+
+// Parses a JSON payload; InvalidArgument "<platform>: byte 17: ..." when it is
+// not JSON (a truncated body names the byte where it ends).
+absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload);
 
 // The delivery's media type, lower case and without parameters
 // ("application/json"): the request's content_type, else its content-type

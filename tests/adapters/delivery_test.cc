@@ -3,6 +3,7 @@
 
 #include "adapters/delivery.h"
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace grens::adapters {
@@ -69,6 +70,14 @@ TEST(NewEventTest, StoresTheInstantWithNanosAndTheReceiptFlag) {
   EXPECT_EQ(e.occurred_at().nanos(), 512000000);
   EXPECT_TRUE(e.occurred_at_is_receipt_time());
   EXPECT_FALSE(NewEvent("x", v1::CATEGORY_PRESENCE, "s", t).occurred_at_is_receipt_time());
+}
+
+TEST(ParsePayloadTest, NamesThePlatformAndTheByte) {
+  auto json = ParsePayload("matrix", "{\"events\": [");
+  ASSERT_FALSE(json.ok());
+  EXPECT_EQ(json.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(json.status().message(), "matrix: byte 12")) << json.status();
+  EXPECT_TRUE(ParsePayload("matrix", "{}").ok());
 }
 
 }  // namespace
