@@ -126,6 +126,8 @@ bool IsReports(const Json& body) {
          (kind != nullptr && kind->text() == "admin#reports#activities");
 }
 
+// The "google" adapter: verifies the push token, unwraps the transport and
+// dispatches. Immutable after construction, so safe for concurrent use.
 class GoogleAdapter final : public Adapter {
  public:
   explicit GoogleAdapter(AdapterConfig config) : config_(std::move(config)) {}

@@ -20,6 +20,9 @@
 namespace grens::adapters {
 namespace {
 
+// The "jitsi" adapter (alias "jaas"): checks the Authorization value and
+// dispatches by payload shape. Immutable after construction, so safe for
+// concurrent use.
 class JitsiAdapter final : public Adapter {
  public:
   explicit JitsiAdapter(AdapterConfig config) : config_(std::move(config)) {}

@@ -186,6 +186,8 @@ absl::Status OneEvent(const FieldReader& ev, const Context& ctx) {
   return absl::OkStatus();
 }
 
+// The "matrix" adapter: checks the hs_token and fans a transaction out.
+// Immutable after construction, so safe for concurrent use.
 class MatrixAdapter final : public Adapter {
  public:
   explicit MatrixAdapter(AdapterConfig config) : config_(std::move(config)) {}

@@ -68,7 +68,8 @@ absl::StatusOr<Post> JsonPost(const FieldReader& root, absl::Time received_at) {
   return p;
 }
 
-// A decoded form body: the first value of each name.
+// A decoded form body, read by name (the first value wins). Immutable after
+// construction; used by one translation at a time.
 class Form {
  public:
   explicit Form(std::vector<std::pair<std::string, std::string>> pairs) : pairs_(std::move(pairs)) {}
@@ -102,6 +103,9 @@ absl::StatusOr<Post> FormPost(const Form& form, absl::Time received_at) {
   return p;
 }
 
+// The "mattermost" adapter: reads the body by media type, checks the token,
+// then translates a webhook or a plugin hook. Immutable after construction,
+// so safe for concurrent use.
 class MattermostAdapter final : public Adapter {
  public:
   explicit MattermostAdapter(AdapterConfig config) : config_(std::move(config)) {}
