@@ -1,0 +1,123 @@
+#include "adapters/delivery.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "adapters/adapter.h"
+
+namespace grens::adapters {
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes one form or query component that starts at byte `offset` of the
+// body. `strict`: a malformed escape is an error naming its byte; otherwise it
+// is kept as written.
+absl::StatusOr<std::string> Unescape(absl::string_view text, size_t offset, bool strict) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+      continue;
+    }
+    if (c != '%') {
+      out.push_back(c);
+      continue;
+    }
+    const int high = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      if (strict) {
+        return absl::InvalidArgumentError(absl::StrCat("byte ", offset + i, ": '", text.substr(i, 3),
+                                                       "' is not a percent escape"));
+      }
+      out.push_back(c);
+      continue;
+    }
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, absl::string_view subject_id,
+                             absl::Time occurred_at, bool receipt_time) {
+  v1::MonitoringEvent event;
+  event.set_platform(std::string(platform));
+  event.set_category(category);
+  event.mutable_subject()->set_id(std::string(subject_id));
+  SetOccurredAt(occurred_at, receipt_time, &event);
+  return event;
+}
+
+void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event) {
+  const int64_t seconds = absl::ToUnixSeconds(occurred_at);
+  event->mutable_occurred_at()->set_seconds(seconds);
+  event->mutable_occurred_at()->set_nanos(
+      static_cast<int32_t>((occurred_at - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  event->set_occurred_at_is_receipt_time(receipt_time);
+}
+
+absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload) {
+  absl::StatusOr<Json> json = ParseJson(payload);
+  if (!json.ok()) return absl::InvalidArgumentError(absl::StrCat(platform, ": ", json.status().message()));
+  return json;
+}
+
+std::string MediaType(const v1::EvaluatePlatformEventRequest& request) {
+  absl::string_view type = request.content_type();
+  if (type.empty()) type = HeaderValue(request, "content-type");
+  type = type.substr(0, type.find(';'));
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(type));
+}
+
+std::optional<std::string> QueryParam(absl::string_view query, absl::string_view name) {
+  for (absl::string_view pair : absl::StrSplit(query, '&')) {
+    const size_t eq = pair.find('=');
+    absl::StatusOr<std::string> key = Unescape(pair.substr(0, eq), 0, false);
+    if (!key.ok() || *key != name) continue;
+    if (eq == absl::string_view::npos) return std::string();
+    absl::StatusOr<std::string> value = Unescape(pair.substr(eq + 1), 0, false);
+    if (value.ok()) return *value;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseForm(absl::string_view body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t offset = 0;
+  for (absl::string_view pair : absl::StrSplit(body, '&')) {
+    const size_t start = offset;
+    offset += pair.size() + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    absl::StatusOr<std::string> key = Unescape(pair.substr(0, eq), start, true);
+    if (!key.ok()) return key.status();
+    std::string value;
+    if (eq != absl::string_view::npos) {
+      absl::StatusOr<std::string> v = Unescape(pair.substr(eq + 1), start + eq + 1, true);
+      if (!v.ok()) return v.status();
+      value = *std::move(v);
+    }
+    out.emplace_back(*std::move(key), std::move(value));
+  }
+  return out;
+}
+
+absl::string_view BearerToken(absl::string_view authorization) {
+  authorization = absl::StripAsciiWhitespace(authorization);
+  if (authorization.size() < 7 || !absl::StartsWithIgnoreCase(authorization, "bearer ")) return "";
+  return absl::StripLeadingAsciiWhitespace(authorization.substr(7));
+}
+
+}  // namespace grens::adapters

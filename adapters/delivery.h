@@ -1,0 +1,56 @@
+#ifndef GRENS_ADAPTERS_DELIVERY_H_
+#define GRENS_ADAPTERS_DELIVERY_H_
+
+// Helpers that several adapters need around one delivery: building a canonical
+// event, the body's media type, query parameters, form-encoded bodies and
+// bearer tokens. Free functions without state, so safe to call from any thread.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "adapters/json.h"
+#include "grens/v1/event.pb.h"
+#include "grens/v1/guard.pb.h"
+
+namespace grens::adapters {
+
+// A new event of `platform` and `category` about `subject_id` at `occurred_at`
+// (an instant, stored as UTC). `receipt_time` marks an occurred_at that is the
+// receipt time because the payload had no event time.
+v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, absl::string_view subject_id,
+                             absl::Time occurred_at, bool receipt_time = false);
+
+// Sets `event`'s occurred_at (and the receipt-time flag) as NewEvent does.
+void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event);
+
+// Parses a JSON payload; InvalidArgument "<platform>: byte 17: ..." when it is
+// not JSON (a truncated body names the byte where it ends).
+absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload);
+
+// The delivery's media type, lower case and without parameters
+// ("application/json"): the request's content_type, else its content-type
+// header; "" when neither is given.
+std::string MediaType(const v1::EvaluatePlatformEventRequest& request);
+
+// The percent-decoded value of parameter `name` in a query string
+// ("a=1&access_token=x"), or nullopt when absent. A malformed escape is kept
+// as written, so a token that uses one simply does not match.
+std::optional<std::string> QueryParam(absl::string_view query, absl::string_view name);
+
+// The name/value pairs of an application/x-www-form-urlencoded body, decoded
+// ('+' is a space, %XX a byte), in body order. InvalidArgument naming the byte
+// of a malformed escape ("byte 17: '%4' is not a percent escape").
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseForm(absl::string_view body);
+
+// The credentials of an "Authorization: Bearer <token>" header value (scheme
+// matched case-insensitively), or "" when the header uses another scheme.
+absl::string_view BearerToken(absl::string_view authorization);
+
+}  // namespace grens::adapters
+
+#endif  // GRENS_ADAPTERS_DELIVERY_H_

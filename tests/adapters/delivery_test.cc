@@ -1,0 +1,84 @@
+// The delivery helpers adapters share: form bodies, query parameters, bearer
+// tokens, media types and event construction.
+
+#include "adapters/delivery.h"
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace grens::adapters {
+namespace {
+
+TEST(ParseFormTest, DecodesPlusAndPercentEscapesInOrder) {
+  auto form = ParseForm("token=abc&text=Hello+world%21&empty=&flag&channel_name=ops%2Fnight");
+  ASSERT_TRUE(form.ok()) << form.status();
+  ASSERT_EQ(form->size(), 5u);
+  EXPECT_EQ((*form)[0], std::make_pair(std::string("token"), std::string("abc")));
+  EXPECT_EQ((*form)[1].second, "Hello world!");
+  EXPECT_EQ((*form)[2].second, "");
+  EXPECT_EQ((*form)[3], std::make_pair(std::string("flag"), std::string("")));
+  EXPECT_EQ((*form)[4].second, "ops/night");
+}
+
+TEST(ParseFormTest, KeepsMultiByteUtf8) {
+  auto form = ParseForm("text=caf%C3%A9");
+  ASSERT_TRUE(form.ok());
+  EXPECT_EQ((*form)[0].second, "caf\xC3\xA9");
+}
+
+TEST(ParseFormTest, NamesTheByteOfABadEscape) {
+  auto form = ParseForm("token=abc&text=50%+off");
+  ASSERT_FALSE(form.ok());
+  EXPECT_EQ(form.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(form.status().message(), "byte 17: '%+o' is not a percent escape");
+  EXPECT_FALSE(ParseForm("a=%4").ok());
+  EXPECT_FALSE(ParseForm("a%zz=1").ok());
+}
+
+TEST(QueryParamTest, FindsAndDecodesTheNamedParameter) {
+  EXPECT_EQ(QueryParam("a=1&access_token=s%2Bt", "access_token"), "s+t");
+  EXPECT_EQ(QueryParam("access_token", "access_token"), "");
+  EXPECT_EQ(QueryParam("a=1&b=2", "access_token"), std::nullopt);
+  EXPECT_EQ(QueryParam("", "token"), std::nullopt);
+  EXPECT_EQ(QueryParam("token=%zz", "token"), "%zz");  // kept as written: cannot match a real token
+}
+
+TEST(BearerTokenTest, AcceptsOnlyTheBearerScheme) {
+  EXPECT_EQ(BearerToken("Bearer abc.def"), "abc.def");
+  EXPECT_EQ(BearerToken("bearer   abc"), "abc");
+  EXPECT_EQ(BearerToken("Basic YWxhZGRpbjpvcGVuc2VzYW1l"), "");
+  EXPECT_EQ(BearerToken("Bearer"), "");
+  EXPECT_EQ(BearerToken(""), "");
+}
+
+TEST(MediaTypeTest, PrefersTheFieldThenTheHeaderWithoutParameters) {
+  v1::EvaluatePlatformEventRequest request;
+  (*request.mutable_headers())["Content-Type"] = "Application/X-WWW-Form-Urlencoded; charset=utf-8";
+  EXPECT_EQ(MediaType(request), "application/x-www-form-urlencoded");
+  request.set_content_type("application/json");
+  EXPECT_EQ(MediaType(request), "application/json");
+  EXPECT_EQ(MediaType(v1::EvaluatePlatformEventRequest()), "");
+}
+
+TEST(NewEventTest, StoresTheInstantWithNanosAndTheReceiptFlag) {
+  const absl::Time t = absl::FromUnixSeconds(1773133200) + absl::Milliseconds(512);
+  v1::MonitoringEvent e = NewEvent("matrix", v1::CATEGORY_PRESENCE, "@a:example.nl", t, true);
+  EXPECT_EQ(e.platform(), "matrix");
+  EXPECT_EQ(e.category(), v1::CATEGORY_PRESENCE);
+  EXPECT_EQ(e.subject().id(), "@a:example.nl");
+  EXPECT_EQ(e.occurred_at().seconds(), 1773133200);
+  EXPECT_EQ(e.occurred_at().nanos(), 512000000);
+  EXPECT_TRUE(e.occurred_at_is_receipt_time());
+  EXPECT_FALSE(NewEvent("x", v1::CATEGORY_PRESENCE, "s", t).occurred_at_is_receipt_time());
+}
+
+TEST(ParsePayloadTest, NamesThePlatformAndTheByte) {
+  auto json = ParsePayload("matrix", "{\"events\": [");
+  ASSERT_FALSE(json.ok());
+  EXPECT_EQ(json.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(json.status().message(), "matrix: byte 12")) << json.status();
+  EXPECT_TRUE(ParsePayload("matrix", "{}").ok());
+}
+
+}  // namespace
+}  // namespace grens::adapters
