@@ -30,8 +30,10 @@
 //    behaviour: they are authenticated and then yield no events; renewing the
 //    subscription is the relay's job.
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -20,10 +20,13 @@
 //   audit log entry                 SECURITY_AUDIT, the actor as subject
 //   anything else                   UNSPECIFIED (denied), if it names a user
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "adapters/event_util.h"
 #include "adapters/platforms.h"
 #include "adapters/request_auth.h"

@@ -15,6 +15,7 @@
 //   meetingTranscripts created        TRANSCRIPT for the host
 //   anything else                     UNSPECIFIED (denied), if it names a person
 
+#include <optional>
 #include <string>
 #include <utility>
 

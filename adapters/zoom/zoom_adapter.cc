@@ -23,9 +23,11 @@
 // file carries one (a relay can add them from the past-meeting participants
 // report) and falls back to file_name; attribute subject_source says which.
 
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +51,7 @@ struct Delivery {
   absl::Time received_at;
 };
 
+// `text` as a JSON string literal, for the url_validation answer.
 std::string JsonQuote(absl::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
@@ -57,8 +60,10 @@ std::string JsonQuote(absl::string_view text) {
       out.push_back('\\');
       out.push_back(c);
     } else if (u < 0x20) {
-      absl::StrAppend(&out, "\\u00", absl::string_view("0123456789abcdef" + (u >> 4), 1),
-                      absl::string_view("0123456789abcdef" + (u & 0xF), 1));
+      constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\u00");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
     } else {
       out.push_back(c);
     }
