@@ -50,24 +50,6 @@ absl::StatusOr<std::string> Unescape(absl::string_view text, size_t offset, bool
 
 }  // namespace
 
-v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, absl::string_view subject_id,
-                             absl::Time occurred_at, bool receipt_time) {
-  v1::MonitoringEvent event;
-  event.set_platform(std::string(platform));
-  event.set_category(category);
-  event.mutable_subject()->set_id(std::string(subject_id));
-  SetOccurredAt(occurred_at, receipt_time, &event);
-  return event;
-}
-
-void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event) {
-  const int64_t seconds = absl::ToUnixSeconds(occurred_at);
-  event->mutable_occurred_at()->set_seconds(seconds);
-  event->mutable_occurred_at()->set_nanos(
-      static_cast<int32_t>((occurred_at - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  event->set_occurred_at_is_receipt_time(receipt_time);
-}
-
 absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload) {
   absl::StatusOr<Json> json = ParseJson(payload);
   if (!json.ok()) return absl::InvalidArgumentError(absl::StrCat(platform, ": ", json.status().message()));

@@ -1,8 +1,8 @@
 #ifndef GRENS_ADAPTERS_DELIVERY_H_
 #define GRENS_ADAPTERS_DELIVERY_H_
 
-// Helpers that several adapters need around one delivery: building a canonical
-// event, the body's media type, query parameters, form-encoded bodies and
+// Helpers that several adapters need around one delivery (events are built
+// with adapters/event_util.h): parsing the JSON body, the body's media type, query parameters, form-encoded bodies and
 // bearer tokens. Free functions without state, so safe to call from any thread.
 
 #include <optional>
@@ -13,20 +13,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "adapters/event_util.h"
 #include "adapters/json.h"
 #include "grens/v1/event.pb.h"
 #include "grens/v1/guard.pb.h"
 
 namespace grens::adapters {
-
-// A new event of `platform` and `category` about `subject_id` at `occurred_at`
-// (an instant, stored as UTC). `receipt_time` marks an occurred_at that is the
-// receipt time because the payload had no event time.
-v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, absl::string_view subject_id,
-                             absl::Time occurred_at, bool receipt_time = false);
-
-// Sets `event`'s occurred_at (and the receipt-time flag) as NewEvent does.
-void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event);
 
 // Parses a JSON payload; InvalidArgument "<platform>: byte 17: ..." when it is
 // not JSON (a truncated body names the byte where it ends).

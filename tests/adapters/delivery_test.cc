@@ -35,6 +35,15 @@ TEST(ParseFormTest, NamesTheByteOfABadEscape) {
   EXPECT_FALSE(ParseForm("a%zz=1").ok());
 }
 
+TEST(ParseFormTest, SkipsEmptyPairsAndKeepsRepeatsInOrder) {
+  auto form = ParseForm("&&a=1&&a=2&validationToken=Validation%3a+Testing%2F1&");
+  ASSERT_TRUE(form.ok()) << form.status();
+  ASSERT_EQ(form->size(), 3u);
+  EXPECT_EQ((*form)[0], std::make_pair(std::string("a"), std::string("1")));
+  EXPECT_EQ((*form)[1].second, "2");
+  EXPECT_EQ((*form)[2].second, "Validation: Testing/1");
+}
+
 TEST(QueryParamTest, FindsAndDecodesTheNamedParameter) {
   EXPECT_EQ(QueryParam("a=1&access_token=s%2Bt", "access_token"), "s+t");
   EXPECT_EQ(QueryParam("access_token", "access_token"), "");
