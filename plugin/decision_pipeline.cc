@@ -63,6 +63,20 @@ void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* de
   if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
   const absl::Time now = clock_->Now();
   active->policy->Evaluate(event, now, decision);
+  Record(event, now, decision, std::move(done));
+}
+
+void DecisionPipeline::DecideDefault(const v1::MonitoringEvent& event, v1::Decision* decision,
+                                     std::function<void(absl::Status)> done) {
+  const std::shared_ptr<const ActivePolicy> active = policies_->Active();
+  if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
+  const absl::Time now = clock_->Now();
+  active->policy->EvaluateDefault(event, now, decision);
+  Record(event, now, decision, std::move(done));
+}
+
+void DecisionPipeline::Record(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision,
+                              std::function<void(absl::Status)> done) {
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(

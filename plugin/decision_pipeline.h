@@ -43,10 +43,21 @@ class DecisionPipeline {
     Decide(event, decision, std::move(done), Options());
   }
 
+  // For a call that maps to no event (an ext_authz request no route
+  // describes): the active policy's default (CompiledPolicy::EvaluateDefault),
+  // recorded like any decision. `event` holds what is known (platform, tenant,
+  // collector, time, attributes) and is not validated: it has no category and
+  // no subject. Otherwise as Decide.
+  void DecideDefault(const v1::MonitoringEvent& event, v1::Decision* decision, std::function<void(absl::Status)> done);
+
   // The checks Decide applies to an event; OK or InvalidArgument naming the field.
   absl::Status Validate(const v1::MonitoringEvent& event, Options options) const;
 
  private:
+  // Gives `decision` its id, appends its record and calls `done` once durable.
+  void Record(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision,
+              std::function<void(absl::Status)> done);
+
   const PolicyHolder* const policies_;
   DecisionLog* const log_;
   const Pseudonymizer* const pseudonymizer_;

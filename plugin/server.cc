@@ -90,6 +90,9 @@ absl::Status Sidecar::Init() {
                                                           grpc::ServerUnaryReactor* reactor) {
         events->Handle(*request, response, [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
       });
+  // Always served: without a route table every Check gets the policy's
+  // default (recorded), so a forgotten table fails closed and visibly.
+  GRENS_ASSIGN_OR_RETURN(ext_authz_, NewExtAuthzService(config_, pipeline_.get(), clock_));
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_);
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
   audit_ = std::make_unique<AuditLogService>(std::move(reader));
@@ -121,6 +124,7 @@ absl::Status Sidecar::BuildServer() {
   }
   builder.SetMaxReceiveMessageSize(config_.limits().max_message_bytes());
   builder.RegisterService(guard_.get());
+  builder.RegisterService(ext_authz_.get());
   builder.RegisterService(admin_.get());
   builder.RegisterService(audit_.get());
   server_ = builder.BuildAndStart();

@@ -14,6 +14,7 @@
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
 #include "plugin/decision_pipeline.h"
+#include "plugin/ext_authz_service.h"
 #include "plugin/guard_service.h"
 #include "plugin/platform_events.h"
 #include "plugin/policy_holder.h"
@@ -65,6 +66,7 @@ class Sidecar {
   std::unique_ptr<DecisionPipeline> pipeline_;
   std::unique_ptr<PlatformEvents> platform_events_;
   std::unique_ptr<GuardService> guard_;
+  std::unique_ptr<ExtAuthzService> ext_authz_;
   std::unique_ptr<PolicyAdminService> admin_;
   std::unique_ptr<AuditLogService> audit_;
   std::unique_ptr<grpc::Server> server_;

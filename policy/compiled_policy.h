@@ -55,6 +55,14 @@ class CompiledPolicy {
   void Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
   v1::Decision Evaluate(const v1::MonitoringEvent& event, absl::Time now) const;
 
+  // The agreement's answer to something it does not describe at all, such as
+  // an HTTP call that no ext_authz route maps to an event: denied citing the
+  // in-force clause outside the agreement's term, else the default effect
+  // citing the default clause. Rules, bans and checks that need a category or
+  // a subject do not apply. `event` supplies only the ids for the decision.
+  // Same contract as Evaluate otherwise.
+  void EvaluateDefault(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
+
   // One trace per rule, exemption, ban, cap and built-in check, in evaluation order.
   std::vector<RuleTrace> Explain(const v1::MonitoringEvent& event, absl::Time now) const;
 

@@ -205,10 +205,7 @@ class Judge {
       : impl_(impl), event_(event), now_(now), d_(d), trace_(trace), facts_(impl, event) {}
 
   void Run() {
-    d_->Clear();
-    d_->set_event_id(event_.id());
-    d_->set_policy_id(impl_.policy.id());
-    d_->set_policy_revision(impl_.revision);
+    Start();
     if (trace_ != nullptr) {
       // With a trace every stage runs (a braced list evaluates left to right),
       // so explain shows them all; the decision is the same either way.
@@ -226,7 +223,21 @@ class Judge {
     Allow(merged);
   }
 
+  // For what no event describes: only the agreement's term and its default.
+  void RunDefault() {
+    Start();
+    if (CheckInForce()) return Deny();
+    ApplyDefault();
+  }
+
  private:
+  void Start() {
+    d_->Clear();
+    d_->set_event_id(event_.id());
+    d_->set_policy_id(impl_.policy.id());
+    d_->set_policy_revision(impl_.revision);
+  }
+
   bool Denying(const ReasonTemplate& t) {
     if (!denied_) d_->clear_reasons();
     denied_ = true;
@@ -420,6 +431,10 @@ v1::Decision CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Ti
   v1::Decision decision;
   Evaluate(event, now, &decision);
   return decision;
+}
+
+void CompiledPolicy::EvaluateDefault(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const {
+  Judge(*impl_, event, now, decision, nullptr).RunDefault();
 }
 
 std::vector<RuleTrace> CompiledPolicy::Explain(const v1::MonitoringEvent& event, absl::Time now) const {

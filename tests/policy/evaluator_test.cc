@@ -110,6 +110,29 @@ TEST_F(EvaluatorTest, DefaultAllowWhenTheAgreementSaysSo) {
   EXPECT_EQ(u.effect(), v1::EFFECT_DENY);
 }
 
+TEST_F(EvaluatorTest, EvaluateDefaultAnswersForWhatNoEventDescribes) {
+  // An unrouted ext_authz call: no category, no subject, an unregistered collector.
+  v1::MonitoringEvent e;
+  e.set_id("call-1");
+  e.set_collector("unregistered");
+  v1::Decision d;
+  policy_->EvaluateDefault(e, At("2026-03-10T09:00:00Z"), &d);
+  EXPECT_EQ(d.effect(), v1::EFFECT_DENY);
+  ASSERT_EQ(d.reasons_size(), 1);
+  EXPECT_EQ(d.reasons(0).clause_id(), "D");
+  EXPECT_EQ(d.reasons(0).rule_id(), "grens:default");
+  EXPECT_EQ(d.event_id(), "call-1");
+  EXPECT_EQ(d.policy_id(), "eval");
+  policy_->EvaluateDefault(e, At("2027-01-01T00:00:00Z"), &d);
+  EXPECT_EQ(d.reasons(0).rule_id(), "grens:not-in-force");
+  auto open = CompileYaml("id: o\ndefault_effect: ALLOW\ndefault_clause: \"1\"\nclauses: [{id: \"1\"}]\n");
+  ASSERT_TRUE(open.ok());
+  (*open)->EvaluateDefault(e, At("2026-03-10T09:00:00Z"), &d);
+  EXPECT_EQ(d.effect(), v1::EFFECT_ALLOW);
+  EXPECT_EQ(d.reasons(0).clause_id(), "1");
+  EXPECT_FALSE(d.has_obligations());
+}
+
 TEST_F(EvaluatorTest, ExemptionsOverrideEveryAllow) {
   v1::MonitoringEvent e = Event(v1::CATEGORY_CALL_QUALITY, "2026-03-10T09:00:00Z");
   e.mutable_subject()->add_groups("works-council");

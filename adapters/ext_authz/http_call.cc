@@ -1,0 +1,131 @@
+#include "adapters/ext_authz/http_call.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "policy/status_macros.h"
+
+namespace grens::adapters {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The byte the escape at text[i] ('%') stands for, or -1 for a bad escape.
+int Escaped(absl::string_view text, size_t i) {
+  if (i + 2 >= text.size()) return -1;
+  const int high = HexValue(text[i + 1]);
+  const int low = HexValue(text[i + 2]);
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+
+absl::Status BadEscape(absl::string_view where, size_t byte) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": bad percent-escape at byte ", byte));
+}
+
+// Whether `path` (decoded) has a "." or ".." segment; sets `byte` to its start.
+bool HasDotSegment(absl::string_view path, size_t* byte) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '/') continue;
+    size_t end = path.find('/', i + 1);
+    if (end == absl::string_view::npos) end = path.size();
+    const absl::string_view segment = path.substr(i + 1, end - i - 1);
+    if (segment == "." || segment == "..") {
+      *byte = i + 1;
+      return true;
+    }
+  }
+  return false;
+}
+
+// A query value with '+' as space and escapes decoded; `offset` is its byte in
+// the path, for errors.
+absl::StatusOr<std::string> DecodeQueryValue(absl::string_view value, absl::string_view name, size_t offset) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '+') {
+      out.push_back(' ');
+    } else if (value[i] != '%') {
+      out.push_back(value[i]);
+    } else {
+      const int c = Escaped(value, i);
+      if (c < 0) return BadEscape(absl::StrCat("query parameter '", name, "'"), offset + i);
+      out.push_back(static_cast<char>(c));
+      i += 2;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CanonicalPath(absl::string_view path_and_query) {
+  const absl::string_view raw = path_and_query.substr(0, path_and_query.find('?'));
+  if (raw.empty() || raw[0] != '/') {
+    return absl::InvalidArgumentError("path: does not start with '/'");
+  }
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      out.push_back(raw[i]);
+      continue;
+    }
+    const int c = Escaped(raw, i);
+    if (c < 0) return BadEscape("path", i);
+    if (c == '/' || c == '\\' || c == 0) {
+      absl::StrAppend(&out, "%", absl::AsciiStrToUpper(raw.substr(i + 1, 2)));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+    i += 2;
+  }
+  size_t byte = 0;
+  if (HasDotSegment(out, &byte)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "path: '.' or '..' segment at byte ", byte, "; let Envoy normalise paths (normalize_path: true)"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> QueryParameter(absl::string_view path_and_query, absl::string_view name) {
+  const size_t question = path_and_query.find('?');
+  std::optional<std::string> found;
+  if (question == absl::string_view::npos) return found;
+  const absl::string_view query = path_and_query.substr(question + 1);
+  for (size_t start = 0; start <= query.size();) {
+    size_t end = query.find('&', start);
+    if (end == absl::string_view::npos) end = query.size();
+    const absl::string_view pair = query.substr(start, end - start);
+    const size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      // Servers disagree on which of two values counts; a subject must be unambiguous.
+      if (found.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat("query parameter '", name, "': given more than once"));
+      }
+      const bool has_value = equals != absl::string_view::npos;
+      GRENS_ASSIGN_OR_RETURN(found, DecodeQueryValue(has_value ? pair.substr(equals + 1) : absl::string_view(), name,
+                                                     question + 1 + start + (has_value ? equals + 1 : 0)));
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
+std::string CanonicalHost(absl::string_view host) {
+  absl::string_view h = host;
+  if (!h.empty() && h[0] == '[') {
+    const size_t close = h.find(']');
+    if (close != absl::string_view::npos) h = h.substr(0, close + 1);
+  } else {
+    h = h.substr(0, h.find(':'));
+  }
+  if (!h.empty() && h.back() == '.') h.remove_suffix(1);
+  return absl::AsciiStrToLower(h);
+}
+
+}  // namespace grens::adapters
