@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 #include <string>
@@ -183,6 +184,32 @@ TEST_F(RolesTest, RefusalsAreCountedPerReason) {
   EXPECT_EQ(StopAndReadRefusals(),
             "no_credentials=1,bad_token=2,unmapped_identity=1,wrong_role=1,unknown_method=0,"
             "limits.max_in_flight_per_client=0,limits.max_stream_messages=0");
+}
+
+TEST(UnixSocketAccess, ModeOwnerAndGroupAreAppliedAndAnUnknownGroupStopsStartUp) {
+  TempDir dir;
+  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
+  const std::string socket = dir.path() + "/grens.sock";
+  const std::string head = absl::StrCat(
+      "policy_path: ", dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml")), "\ndata_dir: ",
+      dir.path(), "/data\nlisteners:\n  - address: \"127.0.0.1:0\"\n  - address: \"unix:", socket,
+      "\"\n    grant_roles: [auditor]\n    unix_socket_mode: \"0640\"\n    unix_socket_owner: \"", getuid(), "\"\n");
+  {
+    auto process = GrensdProcess::Start(dir, absl::StrCat(head, "    unix_socket_group: \"", getgid(), "\"\n"));
+    ASSERT_TRUE(process.ok()) << process.status();
+    struct stat info;
+    ASSERT_EQ(::stat(socket.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0640u);
+    EXPECT_EQ(info.st_uid, getuid());
+    EXPECT_EQ(info.st_gid, getgid());
+    const auto unix = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    EXPECT_TRUE(CallService(unix, Service::kAuditLog).ok());
+    EXPECT_EQ(CallService(unix, Service::kGuard).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  const auto [code, stderr_text] =
+      GrensdProcess::RunToExit(dir, absl::StrCat(head, "    unix_socket_group: no-such-group-grens\n"));
+  EXPECT_NE(code, 0);
+  EXPECT_THAT(stderr_text, HasSubstr("listeners[1].unix_socket_group: no group named 'no-such-group-grens'"));
 }
 
 }  // namespace
