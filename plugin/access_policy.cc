@@ -83,51 +83,68 @@ std::string PeerWithoutPort(absl::string_view peer) {
 
 AccessPolicy::AccessPolicy(std::vector<std::pair<std::string, uint32_t>> digests) : tokens_(digests) {}
 
+namespace {
+
+// Adds roles[index] to the digest and name maps.
+absl::Status AddBinding(const v1::RoleBinding& binding, int index, absl::flat_hash_map<std::string, RoleSet>* digests,
+                        absl::flat_hash_map<std::string, RoleSet>* names) {
+  const std::string field = absl::StrCat("roles[", index, "]");
+  absl::StatusOr<RoleSet> role = ParseRole(binding.role(), field + ".role");
+  if (!role.ok()) return role.status();
+  if (binding.token_sha256().empty() && binding.client_names().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": names no token_sha256 and no client_names"));
+  }
+  for (int j = 0; j < binding.token_sha256_size(); ++j) {
+    const std::string& hex = binding.token_sha256(j);
+    if (!IsHexDigest(hex)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".token_sha256[", j, "]: not a SHA-256 in hex (64 digits)"));
+    }
+    (*digests)[absl::AsciiStrToLower(hex)] |= *role;
+  }
+  for (int j = 0; j < binding.client_names_size(); ++j) {
+    if (binding.client_names(j).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".client_names[", j, "]: empty"));
+    }
+    (*names)[binding.client_names(j)] |= *role;
+  }
+  return absl::OkStatus();
+}
+
+// The roles listeners[index] grants to every caller on it.
+absl::StatusOr<RoleSet> ListenerGrant(const v1::Listener& listener, int index) {
+  RoleSet granted = 0;
+  for (int j = 0; j < listener.grant_roles_size(); ++j) {
+    const std::string field = absl::StrCat("listeners[", index, "].grant_roles[", j, "]");
+    absl::StatusOr<RoleSet> role = ParseRole(listener.grant_roles(j), field);
+    if (!role.ok()) return role.status();
+    if (!IsLocalAddress(listener.address())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": roles can be granted only on a Unix socket or loopback listener; on '", listener.address(),
+          "' map client certificates or bearer tokens to roles (roles[])"));
+    }
+    granted |= *role;
+  }
+  return granted;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Create(const v1::SidecarConfig& config) {
   absl::flat_hash_map<std::string, RoleSet> digests;
   absl::flat_hash_map<std::string, RoleSet> names;
   for (int i = 0; i < config.roles_size(); ++i) {
-    const v1::RoleBinding& binding = config.roles(i);
-    absl::StatusOr<RoleSet> role = ParseRole(binding.role(), absl::StrCat("roles[", i, "].role"));
-    if (!role.ok()) return role.status();
-    if (binding.token_sha256().empty() && binding.client_names().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("roles[", i, "]: names no token_sha256 and no client_names"));
-    }
-    for (int j = 0; j < binding.token_sha256_size(); ++j) {
-      const std::string& hex = binding.token_sha256(j);
-      if (!IsHexDigest(hex)) {
-        return absl::InvalidArgumentError(absl::StrCat("roles[", i, "].token_sha256[", j,
-                                                       "]: not a SHA-256 in hex (64 digits)"));
-      }
-      digests[absl::AsciiStrToLower(hex)] |= *role;
-    }
-    for (int j = 0; j < binding.client_names_size(); ++j) {
-      if (binding.client_names(j).empty()) {
-        return absl::InvalidArgumentError(absl::StrCat("roles[", i, "].client_names[", j, "]: empty"));
-      }
-      names[binding.client_names(j)] |= *role;
-    }
+    absl::Status added = AddBinding(config.roles(i), i, &digests, &names);
+    if (!added.ok()) return added;
   }
-  std::vector<std::pair<std::string, uint32_t>> digest_list(digests.begin(), digests.end());
-  std::unique_ptr<AccessPolicy> policy(new AccessPolicy(std::move(digest_list)));
+  std::unique_ptr<AccessPolicy> policy(new AccessPolicy({digests.begin(), digests.end()}));
   policy->names_ = std::move(names);
   bool any_grant = false;
   for (int i = 0; i < config.listeners_size(); ++i) {
-    const v1::Listener& listener = config.listeners(i);
-    RoleSet granted = 0;
-    for (int j = 0; j < listener.grant_roles_size(); ++j) {
-      const std::string field = absl::StrCat("listeners[", i, "].grant_roles[", j, "]");
-      absl::StatusOr<RoleSet> role = ParseRole(listener.grant_roles(j), field);
-      if (!role.ok()) return role.status();
-      if (!IsLocalAddress(listener.address())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": roles can be granted only on a Unix socket or loopback listener; on '", listener.address(),
-            "' map client certificates or bearer tokens to roles (roles[])"));
-      }
-      granted |= *role;
-    }
-    any_grant = any_grant || granted != 0;
-    policy->granted_.push_back(granted);
+    absl::StatusOr<RoleSet> granted = ListenerGrant(config.listeners(i), i);
+    if (!granted.ok()) return granted.status();
+    any_grant = any_grant || *granted != 0;
+    policy->granted_.push_back(*granted);
   }
   policy->open_mode_ = config.roles().empty() && !any_grant;
   for (int i = 0; i < config.listeners_size(); ++i) {
