@@ -67,12 +67,12 @@ class Sidecar {
   const absl::Time started_at_;
   std::unique_ptr<DecisionLog> log_;
   std::unique_ptr<Pseudonymizer> pseudonymizer_;
-  std::unique_ptr<TaskQueue> control_;
-  std::unique_ptr<PolicyHolder> policies_;
-  std::unique_ptr<DecisionPipeline> pipeline_;
   // Shared with the listeners' gates (ListenerGate), which gRPC owns.
   std::shared_ptr<AccessPolicy> access_;
   std::unique_ptr<CallLimiter> limiter_;
+  std::unique_ptr<TaskQueue> control_;
+  std::unique_ptr<PolicyHolder> policies_;
+  std::unique_ptr<DecisionPipeline> pipeline_;
   std::unique_ptr<GuardService> guard_;
   std::unique_ptr<PolicyAdminService> admin_;
   std::unique_ptr<AuditLogService> audit_;
