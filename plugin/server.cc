@@ -61,15 +61,15 @@ absl::Status Sidecar::Init() {
   log_options.clock = clock_;
   GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
-  control_ = std::make_unique<TaskQueue>();
-  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
-  pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
-                                                 config_.limits());
   GRENS_ASSIGN_OR_RETURN(access_, AccessPolicy::Create(config_));
   limiter_ = std::make_unique<CallLimiter>(config_.limits().max_in_flight_per_client(), access_.get());
   GuardLimits guard_limits;
   guard_limits.in_flight = limiter_.get();
   guard_limits.max_stream_messages = config_.limits().max_stream_messages();
+  control_ = std::make_unique<TaskQueue>();
+  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
+  pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
+                                                 config_.limits());
   guard_ = std::make_unique<GuardService>(pipeline_.get(), nullptr, 64, guard_limits);
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_, limiter_.get());
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
