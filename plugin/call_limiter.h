@@ -30,7 +30,8 @@ class CallLimiter {
   // A held place. Copyable so that it can ride in a std::function; the place
   // is given back by the first Release() on any copy, or when the last copy
   // goes. Give it back before finishing the call, so that a client that
-  // starts its next call as soon as it has the answer is not refused.
+  // starts its next call as soon as it has the answer is not refused. Copies
+  // may be released from different threads.
   class Ticket {
    public:
     Ticket() = default;

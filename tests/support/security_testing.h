@@ -28,6 +28,7 @@ struct KeyAndCert {
 
 // A throw-away certificate authority (P-256, SHA-256). Validity is relative to
 // the real clock because the TLS stack checks certificates against it.
+// Immutable after construction, so safe to share.
 class TestCa {
  public:
   explicit TestCa(const std::string& common_name);
