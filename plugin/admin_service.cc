@@ -1,6 +1,7 @@
 #include "plugin/admin_service.h"
 
 #include "absl/strings/match.h"
+#include "plugin/status_util.h"
 #include "policy/yaml_proto.h"
 
 namespace grens::plugin {
@@ -17,8 +18,9 @@ void ToProto(const std::vector<policy::Diagnostic>& diagnostics,
   }
 }
 
-PolicyAdminService::PolicyAdminService(PolicyHolder* policies, TaskQueue* control, absl::Time started_at)
-    : policies_(policies), control_(control), started_at_(started_at) {}
+PolicyAdminService::PolicyAdminService(PolicyHolder* policies, TaskQueue* control, absl::Time started_at,
+                                       CallLimiter* in_flight)
+    : policies_(policies), control_(control), started_at_(started_at), in_flight_(in_flight) {}
 
 grpc::ServerUnaryReactor* PolicyAdminService::GetPolicy(grpc::CallbackServerContext* context,
                                                         const v1::GetPolicyRequest*, v1::GetPolicyResponse* response) {
@@ -41,7 +43,12 @@ grpc::ServerUnaryReactor* PolicyAdminService::Validate(grpc::CallbackServerConte
                                                        const v1::ValidateRequest* request,
                                                        v1::ValidateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  control_->Post([request, response, reactor] {
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(in_flight_, *context);
+  if (!ticket.ok()) {
+    reactor->Finish(ToGrpcStatus(ticket.status()));
+    return reactor;
+  }
+  control_->Post([request, response, reactor, ticket = *std::move(ticket)]() mutable {
     const std::string filename = request->filename().empty() ? "policy" : request->filename();
     const policy::FileFormat format = absl::StartsWith(request->format(), "text") ? policy::FileFormat::kTextProto
                                                                                   : policy::FileFormat::kYaml;
@@ -55,6 +62,7 @@ grpc::ServerUnaryReactor* PolicyAdminService::Validate(grpc::CallbackServerConte
       r->set_passed(t.passed);
       r->set_failure(t.failure);
     }
+    ticket.Release();
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -63,7 +71,12 @@ grpc::ServerUnaryReactor* PolicyAdminService::Validate(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* PolicyAdminService::Reload(grpc::CallbackServerContext* context, const v1::ReloadRequest*,
                                                      v1::ReloadResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  control_->Post([this, response, reactor] {
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(in_flight_, *context);
+  if (!ticket.ok()) {
+    reactor->Finish(ToGrpcStatus(ticket.status()));
+    return reactor;
+  }
+  control_->Post([this, response, reactor, ticket = *std::move(ticket)]() mutable {
     const ReloadOutcome outcome = policies_->Reload(v1::POLICY_TRIGGER_RPC);
     response->set_activated(outcome.activated);
     response->set_revision(outcome.activated || outcome.unchanged ? outcome.revision : outcome.previous_revision);
@@ -75,6 +88,7 @@ grpc::ServerUnaryReactor* PolicyAdminService::Reload(grpc::CallbackServerContext
       r->set_name(t.name);
       r->set_failure(t.failure);
     }
+    ticket.Release();
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

@@ -3,6 +3,7 @@
 
 #include "absl/time/time.h"
 #include "grens/v1/policy_admin.grpc.pb.h"
+#include "plugin/call_limiter.h"
 #include "plugin/policy_holder.h"
 #include "plugin/task_queue.h"
 
@@ -13,8 +14,10 @@ namespace grens::plugin {
 // Safe for concurrent use.
 class PolicyAdminService final : public v1::PolicyAdmin::CallbackService {
  public:
-  // All pointers are borrowed and must outlive the service.
-  PolicyAdminService(PolicyHolder* policies, TaskQueue* control, absl::Time started_at);
+  // All pointers are borrowed and must outlive the service. `in_flight`
+  // bounds each client's queued validations and reloads; null for no limit.
+  PolicyAdminService(PolicyHolder* policies, TaskQueue* control, absl::Time started_at,
+                     CallLimiter* in_flight = nullptr);
 
   grpc::ServerUnaryReactor* GetPolicy(grpc::CallbackServerContext* context, const v1::GetPolicyRequest* request,
                                       v1::GetPolicyResponse* response) override;
@@ -29,6 +32,7 @@ class PolicyAdminService final : public v1::PolicyAdmin::CallbackService {
   PolicyHolder* const policies_;
   TaskQueue* const control_;
   const absl::Time started_at_;
+  CallLimiter* const in_flight_;
 };
 
 // Copies diagnostics into their wire form.

@@ -9,12 +9,22 @@
 
 namespace grens::plugin {
 
-AuditLogService::AuditLogService(std::unique_ptr<LogReader> reader) : reader_(std::move(reader)) {}
+AuditLogService::AuditLogService(std::unique_ptr<LogReader> reader, CallLimiter* in_flight)
+    : reader_(std::move(reader)), in_flight_(in_flight) {}
 
 grpc::ServerUnaryReactor* AuditLogService::Run(grpc::CallbackServerContext* context,
                                                std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  queries_.Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(in_flight_, *context);
+  if (!ticket.ok()) {
+    reactor->Finish(ToGrpcStatus(ticket.status()));
+    return reactor;
+  }
+  queries_.Post([reactor, work = std::move(work), ticket = *std::move(ticket)]() mutable {
+    const absl::Status status = work();
+    ticket.Release();
+    reactor->Finish(ToGrpcStatus(status));
+  });
   return reactor;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "grens/v1/audit_log.grpc.pb.h"
+#include "plugin/call_limiter.h"
 #include "plugin/log_reader.h"
 #include "plugin/task_queue.h"
 
@@ -14,7 +15,9 @@ namespace grens::plugin {
 // own thread; reactors only hand work over and finish. Safe for concurrent use.
 class AuditLogService final : public v1::AuditLog::CallbackService {
  public:
-  explicit AuditLogService(std::unique_ptr<LogReader> reader);
+  // `in_flight` bounds each client's queued queries; null for no limit.
+  // Borrowed, must outlive the service.
+  explicit AuditLogService(std::unique_ptr<LogReader> reader, CallLimiter* in_flight = nullptr);
 
   grpc::ServerUnaryReactor* GetLatestCheckpoint(grpc::CallbackServerContext* context,
                                                 const v1::GetLatestCheckpointRequest* request,
@@ -35,6 +38,7 @@ class AuditLogService final : public v1::AuditLog::CallbackService {
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::function<absl::Status()> work);
 
   std::unique_ptr<LogReader> reader_;  // used on queries_ only
+  CallLimiter* const in_flight_;
   TaskQueue queries_;
 };
 

@@ -30,19 +30,28 @@ absl::StatusOr<adapters::AnswerHeaders> ParseAnswerHeaders(const std::string& va
 }  // namespace
 
 ExtAuthzService::ExtAuthzService(std::unique_ptr<const adapters::RouteTable> routes,
-                                 std::unique_ptr<const adapters::Directory> directory,
+                                 std::shared_ptr<const adapters::Directory> directory,
                                  adapters::CheckOptions options, adapters::AnswerHeaders answer_headers,
-                                 DecisionPipeline* pipeline, const Clock* clock)
+                                 DecisionPipeline* pipeline, const Clock* clock, CallLimiter* limiter)
     : routes_(std::move(routes)),
       directory_(std::move(directory)),
       options_(std::move(options)),
       answer_headers_(answer_headers),
       pipeline_(pipeline),
-      clock_(clock) {}
+      clock_(clock),
+      limiter_(limiter) {}
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context, const CheckRequest* request,
                                                  CheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Over limits.max_in_flight_per_client: a denial like any other failure, so
+  // Envoy refuses the call whatever its failure_mode_allow says.
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(limiter_, *context);
+  if (!ticket.ok()) {
+    adapters::AnswerFailure(ticket.status(), response);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
   absl::StatusOr<adapters::CheckedCall> call = adapters::ReadCheckRequest(*routes_, *request, options_, clock_->Now());
   if (!call.ok()) {
     // Not recorded: there is no event to judge. Logged so the operator sees
@@ -55,7 +64,9 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
   auto pending = std::make_shared<PendingCheck>();
   pending->event = std::move(call->event);
   if (call->routed && directory_ != nullptr) directory_->Enrich(&pending->event);
-  auto done = [pending, request, response, reactor, where = answer_headers_](absl::Status status) {
+  auto done = [pending, request, response, reactor, where = answer_headers_,
+               ticket = *std::move(ticket)](absl::Status status) mutable {
+    ticket.Release();
     if (status.ok()) {
       adapters::AnswerDecision(pending->decision, *request, where, response);
     } else {
@@ -72,8 +83,9 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
   return reactor;
 }
 
-absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(const v1::SidecarConfig& config,
-                                                                    DecisionPipeline* pipeline, const Clock* clock) {
+absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(
+    const v1::SidecarConfig& config, std::shared_ptr<const adapters::Directory> directory,
+    DecisionPipeline* pipeline, const Clock* clock, CallLimiter* limiter) {
   const v1::ExtAuthzConfig& c = config.ext_authz();
   absl::StatusOr<adapters::AnswerHeaders> where = ParseAnswerHeaders(c.answer_headers());
   if (!where.ok()) return where.status();
@@ -86,19 +98,13 @@ absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(const v1::Si
     }
     routes = std::move(*loaded);
   }
-  std::unique_ptr<const adapters::Directory> directory;
-  if (!config.directory_file().empty()) {
-    absl::StatusOr<std::unique_ptr<const adapters::Directory>> loaded = adapters::Directory::Load(config.directory_file());
-    if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat("directory_file: ", loaded.status().message()));
-    directory = std::move(*loaded);
-  }
   adapters::CheckOptions options{c.tenant(), absl::AsciiStrToLower(c.tenant_header())};
   Log(LogLevel::kInfo, "ext_authz ready",
       {{"routes", absl::StrCat(routes->size())},
        {"route_table", c.route_table_file().empty() ? "none: every call gets the policy's default"
                                                     : c.route_table_file()}});
   return std::make_unique<ExtAuthzService>(std::move(routes), std::move(directory), std::move(options), *where,
-                                           pipeline, clock);
+                                           pipeline, clock, limiter);
 }
 
 }  // namespace grens::plugin

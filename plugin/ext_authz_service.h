@@ -11,6 +11,7 @@
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grens/v1/config.pb.h"
 #include "plugin/clock.h"
+#include "plugin/call_limiter.h"
 #include "plugin/decision_pipeline.h"
 
 namespace grens::plugin {
@@ -26,9 +27,11 @@ class ExtAuthzService final : public envoy::service::auth::v3::Authorization::Ca
  public:
   // `pipeline` and `clock` are borrowed and must outlive the service;
   // `directory` may be null (subjects then have no groups or time zone).
+  // `limiter` may be null (no per-client limit).
   ExtAuthzService(std::unique_ptr<const adapters::RouteTable> routes,
-                  std::unique_ptr<const adapters::Directory> directory, adapters::CheckOptions options,
-                  adapters::AnswerHeaders answer_headers, DecisionPipeline* pipeline, const Clock* clock);
+                  std::shared_ptr<const adapters::Directory> directory, adapters::CheckOptions options,
+                  adapters::AnswerHeaders answer_headers, DecisionPipeline* pipeline, const Clock* clock,
+                  CallLimiter* limiter = nullptr);
   ExtAuthzService(const ExtAuthzService&) = delete;
   ExtAuthzService& operator=(const ExtAuthzService&) = delete;
 
@@ -38,20 +41,22 @@ class ExtAuthzService final : public envoy::service::auth::v3::Authorization::Ca
 
  private:
   const std::unique_ptr<const adapters::RouteTable> routes_;
-  const std::unique_ptr<const adapters::Directory> directory_;
+  const std::shared_ptr<const adapters::Directory> directory_;
   const adapters::CheckOptions options_;
   const adapters::AnswerHeaders answer_headers_;
   DecisionPipeline* const pipeline_;
   const Clock* const clock_;
+  CallLimiter* const limiter_;
 };
 
 // Builds the service from a finalized config: the route table of
 // ext_authz.route_table_file (none: an empty table, so every call gets the
-// policy's default), the directory of directory_file, tenant and answer
-// headers. InvalidArgument naming the field (and, for the table, its file, line
-// and field) otherwise.
-absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(const v1::SidecarConfig& config,
-                                                                    DecisionPipeline* pipeline, const Clock* clock);
+// policy's default), tenant and answer headers; `directory` (may be null) gives
+// named subjects their groups and zone. InvalidArgument naming the field (and,
+// for the table, its file, line and field) otherwise.
+absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(
+    const v1::SidecarConfig& config, std::shared_ptr<const adapters::Directory> directory,
+    DecisionPipeline* pipeline, const Clock* clock, CallLimiter* limiter);
 
 }  // namespace grens::plugin
 

@@ -20,9 +20,15 @@ namespace {
 // Lifetime: gRPC calls OnDone once; the reactor deletes itself when OnDone has
 // run and no decision callback is outstanding (callbacks arrive on the log's
 // thread and may outlive the RPC after a cancellation).
+//
+// limits.max_stream_messages: the message after the last allowed one is not
+// decided; the answers before it are written, then the stream ends with
+// RESOURCE_EXHAUSTED naming the limit. The stream holds its place among the
+// client's calls in flight (`ticket`) until it finishes.
 class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse> {
  public:
-  StreamReactor(DecisionPipeline* pipeline, int window) : pipeline_(pipeline), window_(window) {
+  StreamReactor(DecisionPipeline* pipeline, int window, const GuardLimits& limits, CallLimiter::Ticket ticket)
+      : pipeline_(pipeline), window_(window), limits_(limits), ticket_(std::move(ticket)) {
     absl::MutexLock lock(&mu_);
     StartNextRead();
   }
@@ -38,6 +44,15 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
         MaybeFinish();
         return;
       }
+      if (limits_.max_stream_messages > 0 && received_ >= limits_.max_stream_messages) {
+        reads_done_ = true;  // read no further; answer what was accepted, then refuse
+        over_limit_ = true;
+        slots_.pop_back();
+        if (limits_.in_flight != nullptr) limits_.in_flight->CountStreamRefusal();
+        MaybeFinish();
+        return;
+      }
+      ++received_;
       slot = slots_.back().get();
       ++outstanding_;
       deciding_ = true;
@@ -124,17 +139,27 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     if (finished_ || writing_) return;
     if (failed_ && !error_.ok()) {
       finished_ = true;
+      ticket_.Release();
       Finish(ToGrpcStatus(error_));
     } else if (reads_done_ && slots_.empty() && !failed_) {
       finished_ = true;
-      Finish(grpc::Status::OK);
+      ticket_.Release();
+      Finish(over_limit_ ? grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                        absl::StrCat("limits.max_stream_messages (", limits_.max_stream_messages,
+                                                     ") reached: the stream ended after that many events; "
+                                                     "open a new stream for more"))
+                         : grpc::Status::OK);
     }
   }
 
   DecisionPipeline* const pipeline_;
   const int window_;
+  const GuardLimits limits_;
 
   absl::Mutex mu_;
+  CallLimiter::Ticket ticket_ ABSL_GUARDED_BY(mu_);
+  int64_t received_ ABSL_GUARDED_BY(mu_) = 0;  // requests accepted for a decision
+  bool over_limit_ ABSL_GUARDED_BY(mu_) = false;
   // Requests in arrival order; the back one is being read into while reading_.
   std::deque<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // decisions not yet called back
@@ -148,28 +173,65 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
   absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
+// A stream refused before it started (too many calls in flight).
+class RefusedStream final : public grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+// A unary reactor that holds the call's place among its client's calls in
+// flight until gRPC is done with the call. For handlers that finish the
+// reactor themselves (platform events), where the place cannot be given back
+// just before Finish.
+class TicketedUnaryReactor final : public grpc::ServerUnaryReactor {
+ public:
+  explicit TicketedUnaryReactor(CallLimiter::Ticket ticket) : ticket_(std::move(ticket)) {}
+  void OnDone() override { delete this; }
+
+ private:
+  CallLimiter::Ticket ticket_;
+};
+
 }  // namespace
 
-GuardService::GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window)
-    : pipeline_(pipeline), platform_events_(std::move(platform_events)), window_(window) {}
+GuardService::GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window,
+                           GuardLimits limits)
+    : pipeline_(pipeline), platform_events_(std::move(platform_events)), window_(window), limits_(limits) {}
 
 grpc::ServerUnaryReactor* GuardService::Evaluate(grpc::CallbackServerContext* context,
                                                  const v1::EvaluateRequest* request, v1::EvaluateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(limits_.in_flight, *context);
+  if (!ticket.ok()) {
+    reactor->Finish(ToGrpcStatus(ticket.status()));
+    return reactor;
+  }
   pipeline_->Decide(request->event(), response->mutable_decision(),
-                    [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
+                    [reactor, ticket = *std::move(ticket)](absl::Status status) mutable {
+                      ticket.Release();
+                      reactor->Finish(ToGrpcStatus(status));
+                    });
   return reactor;
 }
 
 grpc::ServerBidiReactor<v1::EvaluateStreamRequest, v1::EvaluateStreamResponse>* GuardService::EvaluateStream(
-    grpc::CallbackServerContext*) {
-  return new StreamReactor(pipeline_, window_);
+    grpc::CallbackServerContext* context) {
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(limits_.in_flight, *context);
+  if (!ticket.ok()) return new RefusedStream(ticket.status());
+  return new StreamReactor(pipeline_, window_, limits_, *std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* GuardService::EvaluatePlatformEvent(grpc::CallbackServerContext* context,
                                                               const v1::EvaluatePlatformEventRequest* request,
                                                               v1::EvaluatePlatformEventResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<CallLimiter::Ticket> ticket = CallLimiter::Admit(limits_.in_flight, *context);
+  if (!ticket.ok()) {
+    grpc::ServerUnaryReactor* refused = context->DefaultReactor();
+    refused->Finish(ToGrpcStatus(ticket.status()));
+    return refused;
+  }
+  grpc::ServerUnaryReactor* reactor = new TicketedUnaryReactor(*std::move(ticket));
   if (!platform_events_) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no platform adapters are configured"));
   } else {

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "grens/v1/guard.grpc.pb.h"
+#include "plugin/call_limiter.h"
 #include "plugin/decision_pipeline.h"
 
 namespace grens::plugin {
@@ -15,6 +16,14 @@ using PlatformEventHandler =
     std::function<void(const v1::EvaluatePlatformEventRequest*, v1::EvaluatePlatformEventResponse*,
                        grpc::ServerUnaryReactor*)>;
 
+// Per-call limits of the Guard service.
+struct GuardLimits {
+  // Calls in flight per client; null for no limit. Borrowed, must outlive the service.
+  CallLimiter* in_flight = nullptr;
+  // Events one EvaluateStream call may send; 0 for no limit.
+  int64_t max_stream_messages = 0;
+};
+
 // grens.v1.Guard on gRPC's callback API: no thread per call, and no reactor
 // callback ever blocks; answers are sent from the decision log's commit
 // callback. Safe for concurrent use.
@@ -22,7 +31,8 @@ class GuardService final : public v1::Guard::CallbackService {
  public:
   // `pipeline` must outlive the service. `window` bounds the decisions a stream
   // may have outstanding before the server stops reading from it.
-  GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window = 64);
+  GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window = 64,
+               GuardLimits limits = {});
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override;
@@ -36,6 +46,7 @@ class GuardService final : public v1::Guard::CallbackService {
   DecisionPipeline* const pipeline_;
   const PlatformEventHandler platform_events_;
   const int window_;
+  const GuardLimits limits_;
 };
 
 }  // namespace grens::plugin

@@ -45,7 +45,7 @@ struct Fanout {
 }  // namespace
 
 PlatformEvents::PlatformEvents(std::unique_ptr<const adapters::AdapterSet> adapters,
-                               std::unique_ptr<const adapters::Directory> directory,
+                               std::shared_ptr<const adapters::Directory> directory,
                                absl::flat_hash_map<std::string, Defaults> defaults, DecisionPipeline* pipeline,
                                const Clock* clock, int max_events_per_payload)
     : adapters_(std::move(adapters)),
@@ -113,7 +113,15 @@ void PlatformEvents::Handle(const v1::EvaluatePlatformEventRequest& request,
   }
 }
 
+absl::StatusOr<std::shared_ptr<const adapters::Directory>> LoadDirectory(const v1::SidecarConfig& config) {
+  if (config.directory_file().empty()) return std::shared_ptr<const adapters::Directory>();
+  absl::StatusOr<std::unique_ptr<const adapters::Directory>> loaded = adapters::Directory::Load(config.directory_file());
+  if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat("directory_file: ", loaded.status().message()));
+  return std::shared_ptr<const adapters::Directory>(std::move(*loaded));
+}
+
 absl::StatusOr<std::unique_ptr<PlatformEvents>> NewPlatformEvents(const v1::SidecarConfig& config,
+                                                                  std::shared_ptr<const adapters::Directory> directory,
                                                                   DecisionPipeline* pipeline, const Clock* clock) {
   absl::flat_hash_map<std::string, adapters::AdapterConfig> configs;
   absl::flat_hash_map<std::string, PlatformEvents::Defaults> defaults;
@@ -148,12 +156,6 @@ absl::StatusOr<std::unique_ptr<PlatformEvents>> NewPlatformEvents(const v1::Side
   }
   absl::StatusOr<std::unique_ptr<const adapters::AdapterSet>> set = adapters::AdapterSet::Create(configs);
   if (!set.ok()) return set.status();
-  std::unique_ptr<const adapters::Directory> directory;
-  if (!config.directory_file().empty()) {
-    absl::StatusOr<std::unique_ptr<const adapters::Directory>> loaded = adapters::Directory::Load(config.directory_file());
-    if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat("directory_file: ", loaded.status().message()));
-    directory = std::move(*loaded);
-  }
   return std::make_unique<PlatformEvents>(std::move(*set), std::move(directory), std::move(defaults), pipeline, clock,
                                           config.limits().max_events_per_payload());
 }

@@ -33,7 +33,7 @@ class PlatformEvents {
   // `pipeline` and `clock` are borrowed and must outlive this object;
   // `directory` may be null (subjects then keep what the payload says).
   PlatformEvents(std::unique_ptr<const adapters::AdapterSet> adapters,
-                 std::unique_ptr<const adapters::Directory> directory,
+                 std::shared_ptr<const adapters::Directory> directory,
                  absl::flat_hash_map<std::string, Defaults> defaults, DecisionPipeline* pipeline,
                  const Clock* clock, int max_events_per_payload);
   PlatformEvents(const PlatformEvents&) = delete;
@@ -56,18 +56,24 @@ class PlatformEvents {
                 v1::MonitoringEvent* event) const;
 
   const std::unique_ptr<const adapters::AdapterSet> adapters_;
-  const std::unique_ptr<const adapters::Directory> directory_;
+  const std::shared_ptr<const adapters::Directory> directory_;
   const absl::flat_hash_map<std::string, Defaults> defaults_;  // by canonical platform name
   DecisionPipeline* const pipeline_;
   const Clock* const clock_;
   const int max_events_per_payload_;
 };
 
-// Builds the adapters (reading each platform's secret file), the directory and
-// the defaults from a finalized config. InvalidArgument naming the field for an
-// unknown platform, an unreadable secret file or a bad directory.
+// Builds the adapters (reading each platform's secret file) and the defaults
+// from a finalized config; `directory` (may be null) is shared with ext_authz.
+// InvalidArgument naming the field for an unknown platform or an unreadable
+// secret file.
 absl::StatusOr<std::unique_ptr<PlatformEvents>> NewPlatformEvents(const v1::SidecarConfig& config,
+                                                                  std::shared_ptr<const adapters::Directory> directory,
                                                                   DecisionPipeline* pipeline, const Clock* clock);
+
+// The directory snapshot of config.directory_file, or null when none is set.
+// InvalidArgument naming the field, file and line of a bad entry.
+absl::StatusOr<std::shared_ptr<const adapters::Directory>> LoadDirectory(const v1::SidecarConfig& config);
 
 }  // namespace grens::plugin
 

@@ -1,8 +1,5 @@
 #include "plugin/server.h"
 
-#include <sys/stat.h>
-
-#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -12,7 +9,10 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "plugin/listener_credentials.h"
+#include "plugin/listener_gate.h"
 #include "plugin/process_log.h"
+#include "plugin/sidecar_config.h"
 #include "plugin/sqlite_decision_log.h"
 #include "plugin/status_util.h"
 #include "policy/durations.h"
@@ -21,23 +21,6 @@
 
 namespace grens::plugin {
 namespace {
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const v1::Listener& listener) {
-  if (listener.tls().cert_file().empty()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions options;
-  absl::StatusOr<std::string> cert = policy::ReadFileToString(listener.tls().cert_file());
-  absl::StatusOr<std::string> key = policy::ReadFileToString(listener.tls().key_file());
-  if (!cert.ok()) return cert.status();
-  if (!key.ok()) return key.status();
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!listener.tls().client_ca_file().empty()) {
-    absl::StatusOr<std::string> ca = policy::ReadFileToString(listener.tls().client_ca_file());
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(options);
-}
 
 // "127.0.0.1:0" with the port the kernel chose.
 std::string BoundAddress(const std::string& address, int port) {
@@ -79,23 +62,30 @@ absl::Status Sidecar::Init() {
   log_options.clock = clock_;
   GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
+  GRENS_ASSIGN_OR_RETURN(access_, AccessPolicy::Create(config_));
+  limiter_ = std::make_unique<CallLimiter>(config_.limits().max_in_flight_per_client(), access_.get());
+  GuardLimits guard_limits;
+  guard_limits.in_flight = limiter_.get();
+  guard_limits.max_stream_messages = config_.limits().max_stream_messages();
   control_ = std::make_unique<TaskQueue>();
   policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
   pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
                                                  config_.limits());
-  GRENS_ASSIGN_OR_RETURN(platform_events_, NewPlatformEvents(config_, pipeline_.get(), clock_));
+  GRENS_ASSIGN_OR_RETURN(std::shared_ptr<const adapters::Directory> directory, LoadDirectory(config_));
+  GRENS_ASSIGN_OR_RETURN(platform_events_, NewPlatformEvents(config_, directory, pipeline_.get(), clock_));
   guard_ = std::make_unique<GuardService>(
-      pipeline_.get(), [events = platform_events_.get()](const v1::EvaluatePlatformEventRequest* request,
-                                                          v1::EvaluatePlatformEventResponse* response,
-                                                          grpc::ServerUnaryReactor* reactor) {
+      pipeline_.get(),
+      [events = platform_events_.get()](const v1::EvaluatePlatformEventRequest* request,
+                                        v1::EvaluatePlatformEventResponse* response, grpc::ServerUnaryReactor* reactor) {
         events->Handle(*request, response, [reactor](absl::Status status) { reactor->Finish(ToGrpcStatus(status)); });
-      });
+      },
+      64, guard_limits);
   // Always served: without a route table every Check gets the policy's
   // default (recorded), so a forgotten table fails closed and visibly.
-  GRENS_ASSIGN_OR_RETURN(ext_authz_, NewExtAuthzService(config_, pipeline_.get(), clock_));
-  admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_);
+  GRENS_ASSIGN_OR_RETURN(ext_authz_, NewExtAuthzService(config_, directory, pipeline_.get(), clock_, limiter_.get()));
+  admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_, limiter_.get());
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
-  audit_ = std::make_unique<AuditLogService>(std::move(reader));
+  audit_ = std::make_unique<AuditLogService>(std::move(reader), limiter_.get());
   GRENS_RETURN_IF_ERROR(BuildServer());
   const ReloadOutcome first = policies_->Reload(v1::POLICY_TRIGGER_STARTUP);
   if (!first.activated) {
@@ -119,8 +109,15 @@ absl::Status Sidecar::BuildServer() {
   grpc::ServerBuilder builder;
   std::vector<int> ports(config_.listeners_size(), 0);
   for (int i = 0; i < config_.listeners_size(); ++i) {
-    GRENS_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(config_.listeners(i)));
+    std::shared_ptr<grpc::AuthMetadataProcessor> gate;
+    if (access_->Gated(i)) gate = std::make_shared<ListenerGate>(access_, i);
+    GRENS_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                           ListenerCredentials(config_.listeners(i), i, std::move(gate)));
     builder.AddListeningPort(config_.listeners(i).address(), credentials, &ports[i]);
+    if (access_->open_mode() && !IsLocalAddress(config_.listeners(i).address())) {
+      Log(LogLevel::kWarn, "no roles are configured: only health and reflection answer on this listener",
+          {{"listener", config_.listeners(i).address()}});
+    }
   }
   builder.SetMaxReceiveMessageSize(config_.limits().max_message_bytes());
   builder.RegisterService(guard_.get());
@@ -135,12 +132,7 @@ absl::Status Sidecar::BuildServer() {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", l.address()));
     }
     addresses_.push_back(BoundAddress(l.address(), ports[i]));
-    if (absl::StartsWith(l.address(), "unix:") && !l.unix_socket_mode().empty()) {
-      const mode_t mode = static_cast<mode_t>(std::strtol(l.unix_socket_mode().c_str(), nullptr, 8));
-      if (::chmod(l.address().substr(5).c_str(), mode) != 0) {
-        return absl::PermissionDeniedError(absl::StrCat("cannot set mode ", l.unix_socket_mode(), " on ", l.address()));
-      }
-    }
+    GRENS_RETURN_IF_ERROR(ApplyUnixSocketAccess(l, i));
   }
   SetServing(false);
   return absl::OkStatus();
@@ -172,8 +164,21 @@ absl::Status Sidecar::Shutdown(absl::Duration grace) {
   audit_.reset();
   Log(LogLevel::kDebug, "closing the decision log");
   absl::Status closed = log_ != nullptr ? log_->Close() : absl::OkStatus();
-  Log(LogLevel::kInfo, "grensd stopped", {{"log_size", log_ != nullptr ? absl::StrCat(log_->Size()) : "0"}});
+  std::string refusals;
+  for (const auto& [reason, count] : RefusalCounts()) absl::StrAppend(&refusals, refusals.empty() ? "" : ",", reason, "=", count);
+  Log(LogLevel::kInfo, "grensd stopped",
+      {{"log_size", log_ != nullptr ? absl::StrCat(log_->Size()) : "0"}, {"refusals", refusals}});
   return closed;
+}
+
+std::vector<std::pair<std::string, int64_t>> Sidecar::RefusalCounts() const {
+  std::vector<std::pair<std::string, int64_t>> counts;
+  if (access_ != nullptr) counts = access_->RefusalCounts();
+  if (limiter_ != nullptr) {
+    counts.emplace_back("limits.max_in_flight_per_client", limiter_->in_flight_refusals());
+    counts.emplace_back("limits.max_stream_messages", limiter_->stream_refusals());
+  }
+  return counts;
 }
 
 void Sidecar::Wait() {

@@ -9,8 +9,10 @@
 #include "absl/time/time.h"
 #include "grens/v1/config.pb.h"
 #include "grpcpp/server.h"
+#include "plugin/access_policy.h"
 #include "plugin/admin_service.h"
 #include "plugin/audit_service.h"
+#include "plugin/call_limiter.h"
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
 #include "plugin/decision_pipeline.h"
@@ -50,6 +52,12 @@ class Sidecar {
   // Blocks until Shutdown has stopped the server.
   void Wait();
 
+  // Calls refused so far, by reason: the access reasons of
+  // AccessPolicy::RefusalCounts, then "limits.max_in_flight_per_client" and
+  // "limits.max_stream_messages". For the metrics endpoint; safe to call from
+  // any thread while the sidecar runs.
+  std::vector<std::pair<std::string, int64_t>> RefusalCounts() const;
+
  private:
   Sidecar(const v1::SidecarConfig& config, const Clock* clock);
   absl::Status Init();
@@ -61,6 +69,9 @@ class Sidecar {
   const absl::Time started_at_;
   std::unique_ptr<DecisionLog> log_;
   std::unique_ptr<Pseudonymizer> pseudonymizer_;
+  // Shared with the listeners' gates (ListenerGate), which gRPC owns.
+  std::shared_ptr<AccessPolicy> access_;
+  std::unique_ptr<CallLimiter> limiter_;
   std::unique_ptr<TaskQueue> control_;
   std::unique_ptr<PolicyHolder> policies_;
   std::unique_ptr<DecisionPipeline> pipeline_;

@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "plugin/access_policy.h"
+#include "plugin/listener_credentials.h"
 #include "policy/diagnostic.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
@@ -49,6 +51,7 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
   if (limits->max_message_bytes() <= 0) limits->set_max_message_bytes(kDefaultMaxMessageBytes);
   if (limits->max_events_per_payload() <= 0) limits->set_max_events_per_payload(kDefaultMaxEventsPerPayload);
   if (limits->max_content_bytes() <= 0) limits->set_max_content_bytes(kDefaultMaxContentBytes);
+  if (limits->max_in_flight_per_client() <= 0) limits->set_max_in_flight_per_client(kDefaultMaxInFlightPerClient);
   for (int i = 0; i < c->listeners_size(); ++i) {
     const v1::Listener& l = c->listeners(i);
     const std::string field = absl::StrCat("listeners[", i, "].address");
@@ -62,7 +65,11 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
     if (tls && l.tls().key_file().empty()) {
       return absl::InvalidArgumentError(absl::StrCat("listeners[", i, "].tls.key_file: missing"));
     }
+    absl::Status security = ValidateListenerSecurity(l, i);
+    if (!security.ok()) return security;
   }
+  absl::StatusOr<std::unique_ptr<AccessPolicy>> access = AccessPolicy::Create(*c);
+  if (!access.ok()) return access.status();
   for (const auto& [field, value] : {std::make_pair("shutdown_grace", c->shutdown_grace()),
                                      std::make_pair("decision_log.checkpoint_interval",
                                                     c->decision_log().checkpoint_interval()),

@@ -15,14 +15,16 @@ inline constexpr char kDefaultDataDir[] = "./grens-data";
 inline constexpr int kDefaultMaxMessageBytes = 4 << 20;
 inline constexpr int kDefaultMaxEventsPerPayload = 1000;
 inline constexpr int kDefaultMaxContentBytes = 64 << 10;
+inline constexpr int kDefaultMaxInFlightPerClient = 256;
 
 // Reads a SidecarConfig file (YAML or text proto by extension); errors name the
 // file, line and field.
 absl::StatusOr<v1::SidecarConfig> LoadSidecarConfig(const std::string& path);
 
 // Fills defaults and checks the result: a policy path is set, every listener
-// address parses, plaintext only on loopback or a Unix socket, durations parse.
-// InvalidArgument naming the field otherwise.
+// address parses, plaintext only on loopback or a Unix socket, durations parse,
+// listener security fields and roles are well-formed (listener_credentials.h,
+// access_policy.h). InvalidArgument naming the field otherwise.
 absl::Status FinalizeSidecarConfig(v1::SidecarConfig* config);
 
 // Whether `address` ("host:port", "[v6]:port", "unix:/path") may carry plaintext.

@@ -88,7 +88,7 @@ class ExtAuthzServiceTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<const adapters::Directory>> directory =
         adapters::Directory::FromProto(people, "test");
     ASSERT_TRUE(directory.ok()) << directory.status();
-    service_ = std::make_unique<ExtAuthzService>(std::move(*routes), std::move(*directory),
+    service_ = std::make_unique<ExtAuthzService>(std::move(*routes), std::shared_ptr<const adapters::Directory>(std::move(*directory)),
                                                  adapters::CheckOptions{"voorbeeld-bv", ""},
                                                  adapters::AnswerHeaders::kUpstream, pipeline_.get(), &clock_);
     grpc::ServerBuilder builder;
