@@ -21,6 +21,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libre2-dev libyaml-cpp-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata sqlite3 openssl python3
+  libcpp-httplib-dev python3-yaml
 )
 
 as_root() {

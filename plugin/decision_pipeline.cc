@@ -1,5 +1,6 @@
 #include "plugin/decision_pipeline.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -24,8 +25,13 @@ std::string NewDecisionId(absl::Time now) {
 }
 
 DecisionPipeline::DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
-                                   const Clock* clock, v1::Limits limits)
-    : policies_(policies), log_(log), pseudonymizer_(pseudonymizer), clock_(clock), limits_(std::move(limits)) {}
+                                   const Clock* clock, v1::Limits limits, Metrics* metrics)
+    : policies_(policies),
+      log_(log),
+      pseudonymizer_(pseudonymizer),
+      clock_(clock),
+      limits_(std::move(limits)),
+      metrics_(metrics) {}
 
 absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options options) const {
   if (!v1::Category_IsValid(e.category())) {
@@ -57,25 +63,44 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
 
 void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
                               std::function<void(absl::Status)> done, Options options) {
+  // Latencies are measured on the monotonic clock: they describe this process,
+  // not the policy's (injected) notion of time.
+  using Steady = std::chrono::steady_clock;
+  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   absl::Status valid = Validate(event, options);
-  if (!valid.ok()) return done(valid);
+  if (!valid.ok()) {
+    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kInvalidEvent);
+    return done(valid);
+  }
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();
-  if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
+  if (active == nullptr) {
+    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kNoPolicy);
+    return done(absl::UnavailableError("no policy is active: every event is refused"));
+  }
   const absl::Time now = clock_->Now();
+  const Steady::time_point evaluating = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   active->policy->Evaluate(event, now, decision);
+  DecisionSample sample;
+  if (metrics_ != nullptr) {
+    metrics_->ObserveEvaluation(Steady::now() - evaluating);
+    sample = metrics_->Sample(active->policy, event, *decision);
+  }
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
   log_->Append(MakeDecisionRecord(event, *decision, *pseudonymizer_),
-               [decision, done = std::move(done)](absl::StatusOr<int64_t> index) {
+               [decision, done = std::move(done), metrics = metrics_, sample = std::move(sample),
+                received](absl::StatusOr<int64_t> index) {
                  if (!index.ok()) {
+                   if (metrics != nullptr) metrics->CountRefused(RefusalReason::kLogUnavailable);
                    decision->Clear();
                    return done(absl::UnavailableError(
                        absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
                  }
                  decision->set_log_index(*index);
+                 if (metrics != nullptr) metrics->CountDecision(sample, Steady::now() - received);
                  done(absl::OkStatus());
                });
 }

@@ -9,6 +9,7 @@
 #include "grens/v1/event.pb.h"
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
+#include "plugin/metrics.h"
 #include "plugin/policy_holder.h"
 #include "plugin/pseudonymizer.h"
 
@@ -24,9 +25,10 @@ class DecisionPipeline {
     bool allow_unspecified_category = false;
   };
 
-  // All pointers are borrowed and must outlive the pipeline.
+  // All pointers are borrowed and must outlive the pipeline; `metrics` may be
+  // null (nothing is counted).
   DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
-                   const Clock* clock, v1::Limits limits);
+                   const Clock* clock, v1::Limits limits, Metrics* metrics = nullptr);
   DecisionPipeline(const DecisionPipeline&) = delete;
   DecisionPipeline& operator=(const DecisionPipeline&) = delete;
 
@@ -52,6 +54,7 @@ class DecisionPipeline {
   const Pseudonymizer* const pseudonymizer_;
   const Clock* const clock_;
   const v1::Limits limits_;
+  Metrics* const metrics_;
 };
 
 // A fresh decision id: 48 bits of milliseconds then 80 random bits, 32 hex digits,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "plugin/metrics_http_server.h"
 #include "policy/diagnostic.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
@@ -70,6 +71,12 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
     if (value.empty()) continue;
     absl::StatusOr<absl::Duration> d = policy::ParseAgreementDuration(value);
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", d.status().message()));
+  }
+  for (const auto& [field, value] : {std::make_pair("metrics_address", c->metrics_address()),
+                                     std::make_pair("health_address", c->health_address())}) {
+    if (value.empty() || absl::StartsWith(value, "unix:")) continue;
+    absl::StatusOr<std::pair<std::string, int>> host_port = SplitHostPort(value);
+    if (!host_port.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", host_port.status().message()));
   }
   const std::string& backend = c->decision_log().backend();
   if (!backend.empty() && backend != "sqlite") {
