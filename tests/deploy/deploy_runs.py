@@ -178,17 +178,28 @@ def check_dockerfile(source, bin_dir, failures):
     _check_runtime_packages(bin_dir, runtime_packages, failures)
 
 
-def _package_of(lib_path):
-    for candidate in (lib_path, os.path.realpath(lib_path), re.sub(r"^/usr", "", lib_path)):
-        result = _run(["dpkg", "-S", candidate])
-        if result.returncode == 0:
-            return result.stdout.split(":")[0].strip()
-    return None
+def _packages_of(lib_paths):
+    """{library path: Debian package}, in one dpkg query (dpkg -S is slow). A
+    merged-/usr system knows a file under /lib or /usr/lib: ask for both."""
+    variants = {}
+    for path in lib_paths:
+        for v in {path, os.path.realpath(path), re.sub(r"^/usr", "", path), "/usr" + path if
+                  not path.startswith("/usr") else path}:
+            variants[v] = path
+    result = subprocess.run(["dpkg", "-S"] + sorted(variants), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    out = {}
+    for line in result.stdout.splitlines():
+        package, _, file = line.partition(": ")
+        if file in variants:
+            out[variants[file]] = package.split(":")[0].split(",")[0].strip()
+    return out
 
 
 def _check_runtime_packages(bin_dir, runtime_packages, failures):
     """Every library the binaries link directly comes from a package the
     runtime stage installs (or the slim base has)."""
+    linked = {}  # library path -> (tool, soname)
     for tool in ("grensd", "grensctl"):
         binary = os.path.join(bin_dir, tool)
         needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", _run(["readelf", "-d", binary]).stdout)
@@ -196,12 +207,15 @@ def _check_runtime_packages(bin_dir, runtime_packages, failures):
         for lib in needed:
             if lib not in resolved:
                 failures.append(f"{tool}: cannot resolve {lib} with ldd")
-                continue
-            package = _package_of(resolved[lib])
-            if package is None:
-                failures.append(f"{tool}: {lib} ({resolved[lib]}) belongs to no Debian package")
-            elif package not in runtime_packages | BASE_PACKAGES:
-                failures.append(f"Dockerfile: runtime stage lacks {package} ({tool} links {lib})")
+            else:
+                linked.setdefault(resolved[lib], (tool, lib))
+    packages = _packages_of(linked)
+    for path, (tool, lib) in sorted(linked.items()):
+        package = packages.get(path)
+        if package is None:
+            failures.append(f"{tool}: {lib} ({path}) belongs to no Debian package")
+        elif package not in runtime_packages | BASE_PACKAGES:
+            failures.append(f"Dockerfile: runtime stage lacks {package} ({tool} links {lib})")
     for p in ("tzdata", "ca-certificates"):
         if p not in runtime_packages:
             failures.append(f"Dockerfile: runtime stage lacks {p}")
@@ -274,7 +288,10 @@ def check_pod_layout_runs(source, bin_dir, k8s, failures):
         mounts = {m["mountPath"]: os.path.join(tmp, m["name"]) for m in grensd.get("volumeMounts", [])}
 
         def local(path):
-            mount = max((m for m in mounts if path == m or path.startswith(m + "/")), key=len)
+            matching = [m for m in mounts if path == m or path.startswith(m + "/")]
+            if not matching:
+                raise ValueError(f"nothing is mounted at {path} in container grensd")
+            mount = max(matching, key=len)
             return mounts[mount] + path[len(mount):]
 
         files = {key: open(path, "rb").read() for key, path in policy_keys.items()}

@@ -43,15 +43,22 @@ def run_manifests(source, bin_dir):
     failures = []
     docs = deploy_checks.parse_all_yaml(source, failures)
     k8s = deploy_checks.Kustomized(source, "deploy/kubernetes/overlays/example", failures)
-    deploy_checks.check_pod(k8s, failures)
-    deploy_checks.check_grensd_in_pod(source, k8s, failures)
-    deploy_checks.check_envoy(k8s, failures)
-    deploy_checks.check_network(k8s, failures)
-    deploy_runs.check_overlay_policy(source, bin_dir, k8s, failures)
-    deploy_checks.check_istio(source, docs, k8s, failures)
-    deploy_runs.check_dockerfile(source, bin_dir, failures)
-    deploy_runs.check_print_config(source, bin_dir, failures)
-    deploy_runs.check_pod_layout_runs(source, bin_dir, k8s, failures)
+    checks = [
+        lambda: deploy_checks.check_pod(k8s, failures),
+        lambda: deploy_checks.check_grensd_in_pod(source, k8s, failures),
+        lambda: deploy_checks.check_envoy(k8s, failures),
+        lambda: deploy_checks.check_network(k8s, failures),
+        lambda: deploy_checks.check_istio(source, docs, k8s, failures),
+        lambda: deploy_runs.check_overlay_policy(source, bin_dir, k8s, failures),
+        lambda: deploy_runs.check_dockerfile(source, bin_dir, failures),
+        lambda: deploy_runs.check_print_config(source, bin_dir, failures),
+        lambda: deploy_runs.check_pod_layout_runs(source, bin_dir, k8s, failures),
+    ]
+    for check in checks:
+        try:
+            check()
+        except Exception as e:  # a file too broken to check further: report it, run the other checks
+            failures.append(f"a check stopped early: {type(e).__name__}: {e}")
     return report(failures, "deploy manifests")
 
 
