@@ -10,8 +10,31 @@
 namespace grens::plugin {
 namespace {
 
+// Latencies are measured on the monotonic clock: they describe this process,
+// not the policy's (injected) notion of time.
+using Steady = std::chrono::steady_clock;
+
 absl::Status Missing(absl::string_view field) {
   return absl::InvalidArgumentError(absl::StrCat("event.", field, ": missing"));
+}
+
+// The log's commit callback for one decision: answers it once it is durable
+// (counting it), or refuses it if it could not be recorded. Never an
+// unrecorded allow.
+DecisionLog::CommitCallback AnswerWhenRecorded(v1::Decision* decision, std::function<void(absl::Status)> done,
+                                               Metrics* metrics, DecisionSample sample, Steady::time_point received) {
+  return [decision, done = std::move(done), metrics, sample = std::move(sample),
+          received](absl::StatusOr<int64_t> index) {
+    if (!index.ok()) {
+      if (metrics != nullptr) metrics->CountRefused(RefusalReason::kLogUnavailable);
+      decision->Clear();
+      return done(absl::UnavailableError(
+          absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
+    }
+    decision->set_log_index(*index);
+    if (metrics != nullptr) metrics->CountDecision(sample, Steady::now() - received);
+    done(absl::OkStatus());
+  };
 }
 
 }  // namespace
@@ -63,9 +86,6 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
 
 void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
                               std::function<void(absl::Status)> done, Options options) {
-  // Latencies are measured on the monotonic clock: they describe this process,
-  // not the policy's (injected) notion of time.
-  using Steady = std::chrono::steady_clock;
   const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   absl::Status valid = Validate(event, options);
   if (!valid.ok()) {
@@ -91,18 +111,7 @@ void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* de
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
   log_->Append(MakeDecisionRecord(event, *decision, *pseudonymizer_),
-               [decision, done = std::move(done), metrics = metrics_, sample = std::move(sample),
-                received](absl::StatusOr<int64_t> index) {
-                 if (!index.ok()) {
-                   if (metrics != nullptr) metrics->CountRefused(RefusalReason::kLogUnavailable);
-                   decision->Clear();
-                   return done(absl::UnavailableError(
-                       absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
-                 }
-                 decision->set_log_index(*index);
-                 if (metrics != nullptr) metrics->CountDecision(sample, Steady::now() - received);
-                 done(absl::OkStatus());
-               });
+               AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
 }
 
 }  // namespace grens::plugin
