@@ -294,6 +294,14 @@ TEST(MetricsLogLevelTest, WarnHidesInfoLines) {
   EXPECT_THAT((*grensd)->Stderr(), HasSubstr("\"level\":\"error\""));
 }
 
+TEST(MetricsConfigTest, ABadAddressIsRefusedNamingTheField) {
+  TempDir dir;
+  const auto [code, err] = GrensdProcess::RunToExit(
+      dir, absl::StrCat("policy_path: /nonexistent.yaml\ndata_dir: ", dir.path(), "/data\nmetrics_address: \"9090\"\n"));
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("metrics_address: '9090' is not host:port"));
+}
+
 // A policy file that is a FIFO keeps grensd in its start-up load until the
 // test writes the agreement into it: meanwhile the endpoints are up and say
 // "alive, not ready".

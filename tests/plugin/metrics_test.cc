@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/metric_types.h"
+#include "plugin/metrics_http_server.h"
 #include "tests/support/policy_testing.h"
 
 namespace grens::plugin {
@@ -27,6 +28,16 @@ TEST(FormatFixedTest, PrintsExactDecimalsWithoutTrailingZeros) {
   EXPECT_EQ(FormatFixed(0, 9), "0");
   EXPECT_EQ(FormatFixed(-250, 3), "-0.25");
   EXPECT_EQ(FormatFixed(42, 0), "42");
+}
+
+TEST(SplitHostPortTest, AcceptsHostsAndBracketedV6AndNamesTheProblemOtherwise) {
+  EXPECT_EQ(*SplitHostPort("127.0.0.1:9090"), std::make_pair(std::string("127.0.0.1"), 9090));
+  EXPECT_EQ(*SplitHostPort("[::]:0"), std::make_pair(std::string("::"), 0));
+  EXPECT_EQ(*SplitHostPort("localhost:80"), std::make_pair(std::string("localhost"), 80));
+  EXPECT_THAT(SplitHostPort("9090").status().message(), HasSubstr("not host:port"));
+  EXPECT_THAT(SplitHostPort("host:http").status().message(), HasSubstr("port"));
+  EXPECT_THAT(SplitHostPort("host:70000").status().message(), HasSubstr("0 to 65535"));
+  EXPECT_THAT(SplitHostPort("[::1:80").status().message(), HasSubstr("unclosed"));
 }
 
 TEST(HistogramTest, BucketsAreCumulativeAndTheCountIsTheirTotal) {
