@@ -1,6 +1,7 @@
 """Checks of deploy/ that run something: grensd, grensctl, systemd-analyze,
 readelf/ldd/dpkg for the image's runtime packages."""
 
+import fnmatch
 import os
 import re
 import shlex
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import yaml
@@ -111,7 +113,6 @@ def _instructions(path):
 def _dockerignored(source, rel):
     """Whether .dockerignore keeps `rel` out of the build context (last match wins;
     a pattern matching a parent directory matches its contents)."""
-    import fnmatch
     with open(os.path.join(source, ".dockerignore")) as f:
         patterns = [l.strip() for l in f if l.strip() and not l.startswith("#")]
     parts = rel.strip("/").split("/")

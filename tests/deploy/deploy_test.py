@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_checks  # noqa: E402  static checks of the files
 import deploy_runs  # noqa: E402  checks that run the binaries and tools
