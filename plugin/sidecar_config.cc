@@ -74,7 +74,8 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
   }
   for (const auto& [field, value] : {std::make_pair("metrics_address", c->metrics_address()),
                                      std::make_pair("health_address", c->health_address())}) {
-    if (value.empty() || absl::StartsWith(value, "unix:")) continue;
+    // The health listener is gRPC and may be a Unix socket; metrics are HTTP over TCP.
+    if (value.empty() || (field == std::string("health_address") && absl::StartsWith(value, "unix:"))) continue;
     absl::StatusOr<std::pair<std::string, int>> host_port = SplitHostPort(value);
     if (!host_port.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", host_port.status().message()));
   }
