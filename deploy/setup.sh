@@ -2,13 +2,15 @@
 # grens set-up on Debian 12, as root (or with sudo available).
 #
 #   deploy/setup.sh run    install what is missing, build, run grensd with the Dutch
-#                          example agreement on 127.0.0.1:50051 (data in ./grens-data)
+#                          example agreement on 127.0.0.1:50051 (data in ./grens-data,
+#                          metrics on http://127.0.0.1:9090/metrics)
 #   deploy/setup.sh test   install what is missing, build, run the whole test suite
 #   deploy/setup.sh build  install what is missing and build only
 #   deploy/setup.sh deps   install what is missing only
 #
 # Environment: BUILD_DIR (default build), JOBS (default: number of cores),
-# GRENS_CMAKE_ARGS (extra cmake arguments).
+# GRENS_CMAKE_ARGS (extra cmake arguments), GRENS_METRICS_ADDRESS (default
+# 127.0.0.1:9090; empty turns the metrics endpoint off).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +23,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libre2-dev libyaml-cpp-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata sqlite3 openssl python3
+  libcpp-httplib-dev python3-yaml
 )
 
 as_root() {
@@ -58,7 +61,8 @@ run() {
   exec "$BUILD_DIR/bin/grensd" \
     --policy "$ROOT/policy/examples/nl-agreement.yaml" \
     --listen 127.0.0.1:50051 \
-    --data_dir "$ROOT/grens-data"
+    --data_dir "$ROOT/grens-data" \
+    --metrics_address "${GRENS_METRICS_ADDRESS-127.0.0.1:9090}"
 }
 
 run_tests() {

@@ -1,5 +1,6 @@
 #include "plugin/decision_pipeline.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -9,8 +10,31 @@
 namespace grens::plugin {
 namespace {
 
+// Latencies are measured on the monotonic clock: they describe this process,
+// not the policy's (injected) notion of time.
+using Steady = std::chrono::steady_clock;
+
 absl::Status Missing(absl::string_view field) {
   return absl::InvalidArgumentError(absl::StrCat("event.", field, ": missing"));
+}
+
+// The log's commit callback for one decision: answers it once it is durable
+// (counting it), or refuses it if it could not be recorded. Never an
+// unrecorded allow.
+DecisionLog::CommitCallback AnswerWhenRecorded(v1::Decision* decision, std::function<void(absl::Status)> done,
+                                               Metrics* metrics, DecisionSample sample, Steady::time_point received) {
+  return [decision, done = std::move(done), metrics, sample = std::move(sample),
+          received](absl::StatusOr<int64_t> index) {
+    if (!index.ok()) {
+      if (metrics != nullptr) metrics->CountRefused(RefusalReason::kLogUnavailable);
+      decision->Clear();
+      return done(absl::UnavailableError(
+          absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
+    }
+    decision->set_log_index(*index);
+    if (metrics != nullptr) metrics->CountDecision(sample, Steady::now() - received);
+    done(absl::OkStatus());
+  };
 }
 
 }  // namespace
@@ -24,8 +48,13 @@ std::string NewDecisionId(absl::Time now) {
 }
 
 DecisionPipeline::DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
-                                   const Clock* clock, v1::Limits limits)
-    : policies_(policies), log_(log), pseudonymizer_(pseudonymizer), clock_(clock), limits_(std::move(limits)) {}
+                                   const Clock* clock, v1::Limits limits, Metrics* metrics)
+    : policies_(policies),
+      log_(log),
+      pseudonymizer_(pseudonymizer),
+      clock_(clock),
+      limits_(std::move(limits)),
+      metrics_(metrics) {}
 
 absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options options) const {
   if (!v1::Category_IsValid(e.category())) {
@@ -57,41 +86,49 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
 
 void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
                               std::function<void(absl::Status)> done, Options options) {
+  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   absl::Status valid = Validate(event, options);
-  if (!valid.ok()) return done(valid);
+  if (!valid.ok()) {
+    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kInvalidEvent);
+    return done(valid);
+  }
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();
-  if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
+  if (active == nullptr) {
+    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kNoPolicy);
+    return done(absl::UnavailableError("no policy is active: every event is refused"));
+  }
   const absl::Time now = clock_->Now();
+  const Steady::time_point evaluating = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   active->policy->Evaluate(event, now, decision);
-  Record(event, now, decision, std::move(done));
+  if (metrics_ != nullptr) metrics_->ObserveEvaluation(Steady::now() - evaluating);
+  Record(*active, event, now, received, decision, std::move(done));
 }
 
 void DecisionPipeline::DecideDefault(const v1::MonitoringEvent& event, v1::Decision* decision,
                                      std::function<void(absl::Status)> done) {
+  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();
-  if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
+  if (active == nullptr) {
+    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kNoPolicy);
+    return done(absl::UnavailableError("no policy is active: every event is refused"));
+  }
   const absl::Time now = clock_->Now();
   active->policy->EvaluateDefault(event, now, decision);
-  Record(event, now, decision, std::move(done));
+  Record(*active, event, now, received, decision, std::move(done));
 }
 
-void DecisionPipeline::Record(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision,
+void DecisionPipeline::Record(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+                              Steady::time_point received, v1::Decision* decision,
                               std::function<void(absl::Status)> done) {
+  DecisionSample sample;
+  if (metrics_ != nullptr) sample = metrics_->Sample(active.policy, event, *decision);
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
   log_->Append(MakeDecisionRecord(event, *decision, *pseudonymizer_),
-               [decision, done = std::move(done)](absl::StatusOr<int64_t> index) {
-                 if (!index.ok()) {
-                   decision->Clear();
-                   return done(absl::UnavailableError(
-                       absl::StrCat("the decision could not be recorded, so it is refused: ", index.status().message())));
-                 }
-                 decision->set_log_index(*index);
-                 done(absl::OkStatus());
-               });
+               AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
 }
 
 }  // namespace grens::plugin

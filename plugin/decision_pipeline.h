@@ -1,6 +1,7 @@
 #ifndef GRENS_PLUGIN_DECISION_PIPELINE_H_
 #define GRENS_PLUGIN_DECISION_PIPELINE_H_
 
+#include <chrono>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -9,6 +10,7 @@
 #include "grens/v1/event.pb.h"
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
+#include "plugin/metrics.h"
 #include "plugin/policy_holder.h"
 #include "plugin/pseudonymizer.h"
 
@@ -24,9 +26,10 @@ class DecisionPipeline {
     bool allow_unspecified_category = false;
   };
 
-  // All pointers are borrowed and must outlive the pipeline.
+  // All pointers are borrowed and must outlive the pipeline; `metrics` may be
+  // null (nothing is counted).
   DecisionPipeline(const PolicyHolder* policies, DecisionLog* log, const Pseudonymizer* pseudonymizer,
-                   const Clock* clock, v1::Limits limits);
+                   const Clock* clock, v1::Limits limits, Metrics* metrics = nullptr);
   DecisionPipeline(const DecisionPipeline&) = delete;
   DecisionPipeline& operator=(const DecisionPipeline&) = delete;
 
@@ -54,8 +57,10 @@ class DecisionPipeline {
   absl::Status Validate(const v1::MonitoringEvent& event, Options options) const;
 
  private:
-  // Gives `decision` its id, appends its record and calls `done` once durable.
-  void Record(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision,
+  // Gives `decision` its id, appends its record and calls `done` once durable;
+  // `received` is when the call arrived (for the end-to-end latency metric).
+  void Record(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+              std::chrono::steady_clock::time_point received, v1::Decision* decision,
               std::function<void(absl::Status)> done);
 
   const PolicyHolder* const policies_;
@@ -63,6 +68,7 @@ class DecisionPipeline {
   const Pseudonymizer* const pseudonymizer_;
   const Clock* const clock_;
   const v1::Limits limits_;
+  Metrics* const metrics_;
 };
 
 // A fresh decision id: 48 bits of milliseconds then 80 random bits, 32 hex digits,

@@ -1,6 +1,7 @@
 // grensctl: the admin's and the works council's command-line tool.
 //   grensctl policy validate|test|explain|sign ...   (admins: policy files)
 //   grensctl audit verify|witness|query|summary|export ...  (works council: the log)
+//   grensctl health --addr ADDR                      (operators: is grensd serving?)
 
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "plugin/ctl_audit.h"
+#include "plugin/ctl_health.h"
 #include "plugin/ctl_policy.h"
 
 namespace {
@@ -17,7 +19,8 @@ constexpr char kUsage[] =
     "  grensctl policy validate FILE\n"
     "  grensctl policy test FILE [SUITE]\n"
     "  grensctl policy explain FILE --event EVENT.json [--at RFC3339]\n"
-    "  grensctl audit verify|witness|query|summary|export ...   (grensctl audit help)\n";
+    "  grensctl audit verify|witness|query|summary|export ...   (grensctl audit help)\n"
+    "  grensctl health --addr ADDR [--service NAME] [--timeout 2s] [--ca FILE]\n";
 
 }  // namespace
 
@@ -31,6 +34,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (group == "policy") return grens::plugin::RunPolicyCommand(args);
   if (group == "audit") return grens::plugin::RunAuditCommand(args);
+  if (group == "health") return grens::plugin::RunHealthCommand(args);
   std::fprintf(stderr, "grensctl: unknown command group '%s'\n%s", group.c_str(), kUsage);
   return 2;
 }

@@ -25,7 +25,12 @@ ABSL_FLAG(std::vector<std::string>, listen, {},
           "listen addresses, comma separated (127.0.0.1:50051, [::1]:0, unix:/run/grens.sock)");
 ABSL_FLAG(std::string, policy, "", "policy file (the works agreement)");
 ABSL_FLAG(std::string, data_dir, "", "directory of the decision log and keys (default ./grens-data)");
-ABSL_FLAG(std::string, log_level, "", "debug, info, warn or error (default info)");
+ABSL_FLAG(std::string, log_level, "",
+          "process log level: debug, info, warn or error (default info); JSON lines on stderr");
+ABSL_FLAG(std::string, metrics_address, "",
+          "HTTP address for /metrics, /healthz and /readyz, e.g. 127.0.0.1:9090 (default off)");
+ABSL_FLAG(std::string, health_address, "",
+          "plaintext gRPC address serving only grpc.health.v1, e.g. 0.0.0.0:8081 (default off)");
 ABSL_FLAG(std::string, ready_file, "", "write the bound addresses here, one per line, once serving");
 ABSL_FLAG(bool, print_config, false, "print the effective config and exit");
 
@@ -48,6 +53,8 @@ absl::StatusOr<grens::v1::SidecarConfig> EffectiveConfig() {
   if (!absl::GetFlag(FLAGS_policy).empty()) config.set_policy_path(absl::GetFlag(FLAGS_policy));
   if (!absl::GetFlag(FLAGS_data_dir).empty()) config.set_data_dir(absl::GetFlag(FLAGS_data_dir));
   if (!absl::GetFlag(FLAGS_log_level).empty()) config.set_log_level(absl::GetFlag(FLAGS_log_level));
+  if (!absl::GetFlag(FLAGS_metrics_address).empty()) config.set_metrics_address(absl::GetFlag(FLAGS_metrics_address));
+  if (!absl::GetFlag(FLAGS_health_address).empty()) config.set_health_address(absl::GetFlag(FLAGS_health_address));
   absl::Status finalized = grens::plugin::FinalizeSidecarConfig(&config);
   if (!finalized.ok()) return finalized;
   return config;

@@ -60,6 +60,7 @@ absl::Status Sidecar::Init() {
     log_options.retention = *policy::ParseAgreementDuration(config_.decision_log().retention());
   }
   log_options.clock = clock_;
+  log_options.metrics = metrics_->log();
   GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
   GRENS_ASSIGN_OR_RETURN(access_, AccessPolicy::Create(config_));
@@ -70,7 +71,7 @@ absl::Status Sidecar::Init() {
   control_ = std::make_unique<TaskQueue>();
   policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
   pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
-                                                 config_.limits());
+                                                 config_.limits(), metrics_.get());
   GRENS_ASSIGN_OR_RETURN(std::shared_ptr<const adapters::Directory> directory, LoadDirectory(config_));
   GRENS_ASSIGN_OR_RETURN(platform_events_, NewPlatformEvents(config_, directory, pipeline_.get(), clock_));
   guard_ = std::make_unique<GuardService>(
@@ -87,6 +88,7 @@ absl::Status Sidecar::Init() {
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
   audit_ = std::make_unique<AuditLogService>(std::move(reader), limiter_.get());
   GRENS_RETURN_IF_ERROR(BuildServer());
+  GRENS_RETURN_IF_ERROR(StartOpsEndpoints());
   const ReloadOutcome first = policies_->Reload(v1::POLICY_TRIGGER_STARTUP);
   if (!first.activated) {
     return absl::FailedPreconditionError(absl::StrCat("the policy ", config_.policy_path(),
@@ -139,9 +141,9 @@ absl::Status Sidecar::BuildServer() {
 }
 
 void Sidecar::SetServing(bool serving) {
-  if (server_ == nullptr) return;
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server != nullptr) server->GetHealthCheckService()->SetServingStatus(serving);
+  }
 }
 
 void Sidecar::RequestReload(v1::PolicyTrigger trigger) {
@@ -151,13 +153,15 @@ void Sidecar::RequestReload(v1::PolicyTrigger trigger) {
 absl::Status Sidecar::Shutdown(absl::Duration grace) {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
+  stopping_.store(true);
   watcher_.reset();
+  SetServing(false);
   if (server_ != nullptr) {
-    SetServing(false);
     // A real deadline: how long callers may still wait, whatever clock the policy sees.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     Log(LogLevel::kDebug, "listeners closed, in-flight calls done");
   }
+  if (health_server_ != nullptr) health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
   control_.reset();  // finishes queued reloads
   // The audit reader's connection goes first, so the writer's close can
   // checkpoint the WAL without waiting on a reader.
@@ -168,6 +172,7 @@ absl::Status Sidecar::Shutdown(absl::Duration grace) {
   for (const auto& [reason, count] : RefusalCounts()) absl::StrAppend(&refusals, refusals.empty() ? "" : ",", reason, "=", count);
   Log(LogLevel::kInfo, "grensd stopped",
       {{"log_size", log_ != nullptr ? absl::StrCat(log_->Size()) : "0"}, {"refusals", refusals}});
+  metrics_http_.reset();  // last: scrapes and probes see the whole shutdown
   return closed;
 }
 

@@ -1,6 +1,7 @@
 #ifndef GRENS_PLUGIN_SERVER_H_
 #define GRENS_PLUGIN_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "plugin/decision_pipeline.h"
 #include "plugin/ext_authz_service.h"
 #include "plugin/guard_service.h"
+#include "plugin/metrics.h"
+#include "plugin/metrics_http_server.h"
 #include "plugin/platform_events.h"
 #include "plugin/policy_holder.h"
 #include "plugin/policy_watcher.h"
@@ -42,6 +45,13 @@ class Sidecar {
   // Addresses actually bound, with ephemeral ports resolved.
   const std::vector<std::string>& addresses() const { return addresses_; }
 
+  // The metrics every component reports to (CountRefused for refusals).
+  Metrics* metrics() { return metrics_.get(); }
+
+  // "" when the sidecar can decide (a policy is active, the decision log
+  // commits and its directory is writable, not shutting down); else why not.
+  std::string NotReadyReason() const;
+
   // Re-reads the policy on the control thread (SIGHUP, file watch).
   void RequestReload(v1::PolicyTrigger trigger);
 
@@ -57,16 +67,23 @@ class Sidecar {
   // "limits.max_stream_messages". For the metrics endpoint; safe to call from
   // any thread while the sidecar runs.
   std::vector<std::pair<std::string, int64_t>> RefusalCounts() const;
+  // The same, as the metrics endpoint's reasons.
+  std::vector<std::pair<RefusalReason, int64_t>> RefusalsCountedElsewhere() const;
 
  private:
   Sidecar(const v1::SidecarConfig& config, const Clock* clock);
   absl::Status Init();
   absl::Status BuildServer();
+  // The metrics/health HTTP endpoint and the health-only gRPC listener, if
+  // configured (server_ops.cc).
+  absl::Status StartOpsEndpoints();
   void SetServing(bool serving);
 
   const v1::SidecarConfig config_;
   const Clock* const clock_;
   const absl::Time started_at_;
+  // Before the log: its writer reports here until it is closed.
+  const std::unique_ptr<Metrics> metrics_ = std::make_unique<Metrics>();
   std::unique_ptr<DecisionLog> log_;
   std::unique_ptr<Pseudonymizer> pseudonymizer_;
   // Shared with the listeners' gates (ListenerGate), which gRPC owns.
@@ -81,9 +98,14 @@ class Sidecar {
   std::unique_ptr<PolicyAdminService> admin_;
   std::unique_ptr<AuditLogService> audit_;
   std::unique_ptr<grpc::Server> server_;
+  // Plaintext, grpc.health.v1 only (config health_address): for kubelet's grpc probes.
+  std::unique_ptr<grpc::Server> health_server_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
   std::unique_ptr<PolicyWatcher> watcher_;
   std::vector<std::string> addresses_;
   bool shut_down_ = false;
+  // Set when Shutdown starts; atomic because /readyz reads it from HTTP threads.
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace grens::plugin

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "plugin/access_policy.h"
 #include "plugin/listener_credentials.h"
+#include "plugin/metrics_http_server.h"
 #include "policy/diagnostic.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
@@ -77,6 +78,13 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
     if (value.empty()) continue;
     absl::StatusOr<absl::Duration> d = policy::ParseAgreementDuration(value);
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", d.status().message()));
+  }
+  for (const auto& [field, value] : {std::make_pair("metrics_address", c->metrics_address()),
+                                     std::make_pair("health_address", c->health_address())}) {
+    // The health listener is gRPC and may be a Unix socket; metrics are HTTP over TCP.
+    if (value.empty() || (field == std::string("health_address") && absl::StartsWith(value, "unix:"))) continue;
+    absl::StatusOr<std::pair<std::string, int>> host_port = SplitHostPort(value);
+    if (!host_port.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", host_port.status().message()));
   }
   const std::string& backend = c->decision_log().backend();
   if (!backend.empty() && backend != "sqlite") {

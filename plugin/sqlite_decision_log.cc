@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <thread>
 #include <utility>
@@ -39,6 +40,7 @@
 #include "plugin/checkpoint.h"
 #include "plugin/decision_record.h"
 #include "plugin/merkle.h"
+#include "plugin/process_log.h"
 #include "plugin/sqlite_util.h"
 
 namespace grens::plugin {
@@ -91,6 +93,7 @@ class SqliteDecisionLog final : public DecisionLog {
       absl::MutexLock lock(&mu_);
       if (!closing_) {
         queue_.push_back({std::move(record), std::move(done)});
+        if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
         return;
       }
     }
@@ -174,22 +177,37 @@ std::vector<Pending> SqliteDecisionLog::TakeBatch(bool* closing) {
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
   *closing = closing_ && queue_.empty();
   return batch;
 }
 
 void SqliteDecisionLog::Run() {
   absl::Status status;
+  // Log the first failure and the recovery, not every batch.
+  bool failing = false;
+  bool checkpoint_failing = false;
   while (true) {
     bool closing = false;
     std::vector<Pending> batch = TakeBatch(&closing);
     if (!batch.empty()) {
       absl::Status committed = CommitBatch(&batch);
       if (!committed.ok()) status = committed;
+      if (!committed.ok() && !failing) {
+        Log(LogLevel::kError, "decision log commit failed; calls are refused until it commits again",
+            {{"error", std::string(committed.message())}});
+      } else if (committed.ok() && failing) {
+        Log(LogLevel::kInfo, "decision log commits again", {{"size", absl::StrCat(frontier_.size())}});
+      }
+      failing = !committed.ok();
     }
     if (CheckpointDue()) {
       absl::Status signed_ok = WriteCheckpoint();
       if (!signed_ok.ok()) status = signed_ok;
+      if (!signed_ok.ok() && !checkpoint_failing) {
+        Log(LogLevel::kError, "cannot write a checkpoint", {{"error", std::string(signed_ok.message())}});
+      }
+      checkpoint_failing = !signed_ok.ok();
     }
     absl::Status pruned = PruneIfDue();
     if (!pruned.ok()) status = pruned;
@@ -205,6 +223,7 @@ void SqliteDecisionLog::Run() {
 }
 
 absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t prune_through) {
+  const auto started = std::chrono::steady_clock::now();
   const MerkleFrontier saved = frontier_;
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
   if (status.ok() && prune_through >= 0) {
@@ -252,6 +271,10 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t
     if (status.ok()) frontier_.Append(leaf);
   }
   if (status.ok()) status = db_->Exec("COMMIT");
+  if (options_.metrics != nullptr) {
+    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started,
+                                    static_cast<int64_t>(batch->size()), status.ok());
+  }
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
     frontier_ = saved;

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "plugin/clock.h"
 #include "plugin/decision_log.h"
+#include "plugin/log_metrics.h"
 
 namespace grens::plugin {
 
@@ -29,6 +30,9 @@ struct SqliteDecisionLogOptions {
   absl::Duration retention = absl::ZeroDuration();
   // Time source for record and checkpoint times; must outlive the log. Null = wall clock.
   const Clock* clock = nullptr;
+  // Where the writer reports commit latency, batch size and queue depth; must
+  // outlive the log. Null = not reported.
+  DecisionLogMetrics* metrics = nullptr;
 };
 
 // Opens (or creates) the embedded decision log: SQLite in WAL mode with
