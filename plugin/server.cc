@@ -12,9 +12,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "plugin/log_backend.h"
 #include "plugin/process_log.h"
-#include "plugin/sqlite_decision_log.h"
-#include "policy/durations.h"
 #include "policy/file_util.h"
 #include "policy/status_macros.h"
 
@@ -61,22 +60,7 @@ absl::StatusOr<std::unique_ptr<Sidecar>> Sidecar::Start(const v1::SidecarConfig&
 }
 
 absl::Status Sidecar::Init() {
-  SqliteDecisionLogOptions log_options;
-  log_options.data_dir = config_.data_dir();
-  log_options.signing_key_file = config_.signing_key_file();
-  log_options.origin = config_.decision_log().origin().empty() ? "grens" : config_.decision_log().origin();
-  if (config_.decision_log().checkpoint_every_records() > 0) {
-    log_options.checkpoint_every_records = config_.decision_log().checkpoint_every_records();
-  }
-  if (!config_.decision_log().checkpoint_interval().empty()) {
-    log_options.checkpoint_interval = *policy::ParseAgreementDuration(config_.decision_log().checkpoint_interval());
-  }
-  if (config_.decision_log().max_batch() > 0) log_options.max_batch = config_.decision_log().max_batch();
-  if (!config_.decision_log().retention().empty()) {
-    log_options.retention = *policy::ParseAgreementDuration(config_.decision_log().retention());
-  }
-  log_options.clock = clock_;
-  GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
+  GRENS_ASSIGN_OR_RETURN(log_, OpenConfiguredDecisionLog(config_, clock_));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
   control_ = std::make_unique<TaskQueue>();
   policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
@@ -84,7 +68,7 @@ absl::Status Sidecar::Init() {
                                                  config_.limits());
   guard_ = std::make_unique<GuardService>(pipeline_.get(), nullptr);
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_);
-  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, OpenConfiguredLogReader(config_));
   audit_ = std::make_unique<AuditLogService>(std::move(reader));
   GRENS_RETURN_IF_ERROR(BuildServer());
   const ReloadOutcome first = policies_->Reload(v1::POLICY_TRIGGER_STARTUP);

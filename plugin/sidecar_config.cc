@@ -72,9 +72,12 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", d.status().message()));
   }
   const std::string& backend = c->decision_log().backend();
-  if (!backend.empty() && backend != "sqlite") {
+  if (!backend.empty() && backend != "sqlite" && backend != "postgres") {
     return absl::InvalidArgumentError(
-        absl::StrCat("decision_log.backend: '", backend, "' is not available in this build (use sqlite)"));
+        absl::StrCat("decision_log.backend: '", backend, "' is not a backend (use sqlite or postgres)"));
+  }
+  if (backend == "postgres" && c->decision_log().postgres_dsn().empty()) {
+    return absl::InvalidArgumentError("decision_log.postgres_dsn: required with backend postgres");
   }
   return absl::OkStatus();
 }
