@@ -30,7 +30,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "plugin/checkpoint.h"
@@ -59,52 +58,11 @@ const Clock& WallClock() {
   return *clock;
 }
 
-// PostgreSQL text must be UTF-8 without NUL bytes. The text columns are query
-// copies of body fields (the body is what the leaf hash covers), so a stray
-// byte becomes '?' instead of failing every record of the batch.
-std::string SafeText(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && c != 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    if (ok) {
-      out.append(s.data() + i, n);
-      i += n;
-    } else {
-      out.push_back('?');
-      ++i;
-    }
-  }
-  return out;
-}
-
 void StampRecord(v1::LogRecord* r, int64_t index, absl::Time now) {
   r->set_index(index);
   const int64_t seconds = absl::ToUnixSeconds(now);
   r->mutable_time()->set_seconds(seconds);
   r->mutable_time()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(seconds))));
-}
-
-// One grens_records row in kPostgresRecordColumns order.
-void EncodeRow(int32_t chain, const v1::LogRecord& r, const std::string& body, const Hash& leaf, int64_t time_ns,
-               PgCopyEncoder* out) {
-  out->BeginRow(16);
-  out->Int4(chain);
-  out->Int8(r.index());
-  out->Int8(time_ns);
-  out->Int4(r.kind());
-  out->Bytes(SafeText(r.decision_id()));
-  out->Int4(r.effect());
-  out->Int4(r.category());
-  for (const std::string* text : {&r.platform(), &r.tenant(), &r.collector(), &r.purpose()}) out->Bytes(SafeText(*text));
-  out->Bytes(SafeText(r.clause_ids().empty() ? "" : absl::StrCat(",", absl::StrJoin(r.clause_ids(), ","), ",")));
-  out->Bytes(SafeText(r.subject_pseudonym()));
-  out->Bytes(SafeText(r.policy_revision()));
-  out->Bytes(body);
-  out->Bytes(HashToBytes(leaf));
 }
 
 class PostgresDecisionLog final : public DecisionLog {
@@ -176,7 +134,6 @@ class PostgresDecisionLog final : public DecisionLog {
   // records [first_unpruned_, prune_through] in the same transaction. On
   // failure the connection is dropped and the batch fails.
   absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
-  absl::Status Prune(int64_t through);
   absl::Status WriteCheckpoint();
   bool CheckpointDue() const;
   absl::Status PruneIfDue();
@@ -277,10 +234,12 @@ absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64
     StampRecord(&r, frontier_.size() + static_cast<int64_t>(i), now);
     const std::string body = CanonicalBytes(r);
     leaves.push_back(LeafHash(body));
-    EncodeRow(chain_.id, r, body, leaves.back(), absl::ToUnixNanos(now), &rows);
+    EncodePostgresRecord(chain_.id, r, body, leaves.back(), absl::ToUnixNanos(now), &rows);
   }
   absl::Status status = conn_->Exec("BEGIN");
-  if (status.ok() && prune_through >= 0) status = Prune(prune_through);
+  if (status.ok() && prune_through >= 0) {
+    status = PrunePostgresRecords(conn_.get(), chain_, first_unpruned_, prune_through);
+  }
   if (status.ok()) {
     status = conn_->CopyIn(absl::StrCat("COPY grens_records(", kPostgresRecordColumns, ") FROM STDIN (FORMAT binary)"),
                            rows.Finish());
@@ -300,28 +259,10 @@ absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64
   return absl::OkStatus();
 }
 
-absl::Status PostgresDecisionLog::Prune(int64_t through) {
-  GRENS_RETURN_IF_ERROR(conn_->Query("UPDATE grens_records SET body = NULL, decision_id = NULL, effect = NULL,"
-                                     " category = NULL, platform = NULL, tenant = NULL, collector = NULL, purpose = NULL,"
-                                     " clause_ids = NULL, subject_pseudonym = NULL, policy_revision = NULL, pruned = true"
-                                     " WHERE chain = $1 AND idx >= $2 AND idx <= $3",
-                                     {PgInt(chain_.id), PgInt(first_unpruned_), PgInt(through)})
-                            .status());
-  return conn_->Query("UPDATE grens_chains SET pruned_below = $2 WHERE chain = $1", {PgInt(chain_.id), PgInt(through + 1)})
-      .status();
-}
-
 absl::Status PostgresDecisionLog::WriteCheckpoint() {
   const absl::Time now = clock_->Now();
   GRENS_ASSIGN_OR_RETURN(v1::Checkpoint c, signer_->Sign(chain_.origin, frontier_.size(), frontier_.Root(), now));
-  // A retry after a lost answer may find its checkpoint stored: either is valid.
-  GRENS_RETURN_IF_ERROR(conn_->Query("INSERT INTO grens_checkpoints(chain, tree_size, root, time_ns, signature,"
-                                     " signed_text, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                                     " ON CONFLICT (chain, tree_size) DO NOTHING",
-                                     {PgInt(chain_.id), PgInt(c.tree_size()), PgBytes(c.root_hash()),
-                                      PgInt(absl::ToUnixNanos(now)), PgBytes(c.signature()), PgText(c.signed_text()),
-                                      PgBytes(c.public_key())})
-                            .status());
+  GRENS_RETURN_IF_ERROR(StorePostgresCheckpoint(conn_.get(), chain_, c, now));
   last_checkpoint_size_ = frontier_.size();
   last_checkpoint_time_ = now;
   return absl::OkStatus();
@@ -423,44 +364,19 @@ absl::Status PostgresDecisionLog::ConnectAndResync() {
 }
 
 absl::Status PostgresDecisionLog::ResyncTail(PgConnection* conn) {
-  const int64_t saved = frontier_.size();
-  GRENS_ASSIGN_OR_RETURN(PgResult r, conn->Query("SELECT idx, leaf_hash FROM grens_records WHERE chain = $1 AND idx >= $2"
-                                                 " ORDER BY idx LIMIT $3",
-                                                 {PgInt(chain_.id), PgInt(std::max<int64_t>(saved - 1, 0)),
-                                                  PgInt(static_cast<int64_t>(in_doubt_.size()) + 2)}));
-  int row = 0;
-  if (saved > 0) {
-    if (r.rows() == 0 || r.Int(0, 0) != saved - 1 || r.Bytes(0, 1) != HashToBytes(last_leaf_)) {
-      return absl::DataLossError(absl::StrCat("chain '", chain_.origin, "': record ", saved - 1,
-                                              " as this sidecar committed it is gone (an older backup restored?)"));
-    }
-    row = 1;
-  }
-  const int extra = r.rows() - row;
-  bool matches = extra == 0 || extra == static_cast<int>(in_doubt_.size());
-  for (int i = 0; matches && i < extra; ++i) {
-    matches = r.Int(row + i, 0) == saved + i && r.Bytes(row + i, 1) == HashToBytes(in_doubt_[i]);
-  }
-  if (!matches) {
-    return absl::DataLossError(
-        absl::StrCat("chain '", chain_.origin, "' holds records from index ", saved, " that this sidecar did not write"));
-  }
-  if (extra > 0) {
+  GRENS_ASSIGN_OR_RETURN(const PostgresTail tail,
+                         ReadPostgresTail(conn, chain_, frontier_.size(), last_leaf_, in_doubt_));
+  if (tail.in_doubt_committed && !in_doubt_.empty()) {
     for (const Hash& leaf : in_doubt_) frontier_.Append(leaf);
     last_leaf_ = in_doubt_.back();
     committed_.store(frontier_.size());
     Log(LogLevel::kInfo, "decision log: a batch whose commit answer was lost had committed",
-        {{"origin", chain_.origin}, {"records", absl::StrCat(extra)}});
+        {{"origin", chain_.origin}, {"records", absl::StrCat(in_doubt_.size())}});
   }
   in_doubt_.clear();
   // A prune or a checkpoint may have committed with or after the lost answer.
-  GRENS_ASSIGN_OR_RETURN(PgResult state, conn->Query("SELECT pruned_below, (SELECT COALESCE(MAX(tree_size), 0)"
-                                                     " FROM grens_checkpoints WHERE chain = $1)"
-                                                     " FROM grens_chains WHERE chain = $1",
-                                                     {PgInt(chain_.id)}));
-  if (state.rows() != 1) return absl::DataLossError(absl::StrCat("chain '", chain_.origin, "' is gone"));
-  first_unpruned_ = state.Int(0, 0);
-  last_checkpoint_size_ = std::min(state.Int(0, 1), frontier_.size());
+  first_unpruned_ = tail.pruned_below;
+  last_checkpoint_size_ = std::min(tail.last_checkpoint, frontier_.size());
   return absl::OkStatus();
 }
 
@@ -478,6 +394,7 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenPostgresDecisionLog(const Postg
   GRENS_ASSIGN_OR_RETURN(PostgresChain chain,
                          RegisterPostgresChain(conn.get(), options.origin, signer->public_key(), clock.Now()));
   GRENS_RETURN_IF_ERROR(LockPostgresChain(conn.get(), chain));
+  GRENS_RETURN_IF_ERROR(CheckPostgresChainKey(chain, signer->public_key()));
   MerkleFrontier frontier;
   Hash last_leaf{};
   int64_t last_checkpoint = 0;

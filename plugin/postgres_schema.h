@@ -37,6 +37,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grens/v1/audit_log.pb.h"
+#include "plugin/merkle.h"
 #include "plugin/pg_util.h"
 
 namespace grens::plugin {
@@ -71,7 +73,7 @@ absl::Status EnsurePostgresSchema(PgConnection* conn);
 absl::Status RequireSynchronousCommit(PgConnection* conn);
 
 // The chain `origin`, created bound to `public_key` if it does not exist yet.
-// FailedPrecondition if it exists bound to another key.
+// The caller checks the key it is bound to (after LockPostgresChain).
 absl::StatusOr<PostgresChain> RegisterPostgresChain(PgConnection* conn, const std::string& origin,
                                                     const std::string& public_key, absl::Time now);
 
@@ -85,6 +87,41 @@ absl::StatusOr<std::vector<PostgresChainSummary>> ListPostgresChains(PgConnectio
 // Takes this session's exclusive write lock on `chain` (released when the
 // connection closes). FailedPrecondition if another session holds it.
 absl::Status LockPostgresChain(PgConnection* conn, const PostgresChain& chain);
+
+// OK if `chain` is bound to `public_key`, else FailedPrecondition.
+absl::Status CheckPostgresChainKey(const PostgresChain& chain, const std::string& public_key);
+
+// Appends one grens_records row (kPostgresRecordColumns order) for `record`,
+// stored with `body` (its canonical bytes), `leaf` and `time_ns`. Text columns
+// are made valid for PostgreSQL (UTF-8, no NUL; a bad byte becomes '?'): they
+// are query copies of body fields, and the body is what the leaf hash covers.
+void EncodePostgresRecord(int32_t chain, const v1::LogRecord& record, const std::string& body, const Hash& leaf,
+                          int64_t time_ns, PgCopyEncoder* out);
+
+// In the writer's open transaction: removes body and attribute columns of
+// records [from, through] (leaf hashes stay) and moves pruned_below past them.
+absl::Status PrunePostgresRecords(PgConnection* conn, const PostgresChain& chain, int64_t from, int64_t through);
+
+// Stores a signed checkpoint made at `time`. A retry after a lost answer may
+// find one of that size stored already; either is valid, the first stays.
+absl::Status StorePostgresCheckpoint(PgConnection* conn, const PostgresChain& chain, const v1::Checkpoint& checkpoint,
+                                     absl::Time time);
+
+// What a writer learns by reading its chain's tail back after a lost
+// connection. Plain data.
+struct PostgresTail {
+  bool in_doubt_committed = false;  // the batch whose outcome was unknown is stored
+  int64_t pruned_below = 0;
+  int64_t last_checkpoint = 0;      // size of the latest stored checkpoint
+};
+
+// Reads the tail of `chain` after the writer acknowledged `acknowledged`
+// records ending in `last_leaf` and then lost a batch of `in_doubt` leaves.
+// The tail must hold that last leaf, followed by nothing (the batch rolled
+// back) or by exactly the batch (it committed but the answer was lost);
+// anything else is DataLoss naming the index.
+absl::StatusOr<PostgresTail> ReadPostgresTail(PgConnection* conn, const PostgresChain& chain, int64_t acknowledged,
+                                              const Hash& last_leaf, const std::vector<Hash>& in_doubt);
 
 }  // namespace grens::plugin
 
