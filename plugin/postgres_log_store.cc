@@ -87,8 +87,11 @@ class PostgresLogStore final : public LogStore {
   }
 
  private:
+  // An owned connection is checked with a trivial query first: after a server
+  // restart it looks healthy until used, and a scan must not fail half-way
+  // (or be retried after visiting rows). Audit reads are rare; the round trip is cheap.
   absl::StatusOr<PgConnection*> Connection() {
-    if (owned_ != nullptr && !owned_->healthy()) {
+    if (owned_ != nullptr && (!owned_->healthy() || !owned_->Exec("SELECT 1").ok())) {
       GRENS_ASSIGN_OR_RETURN(owned_, PgConnection::Open(dsn_, "grens-reader"));
       conn_ = owned_.get();
     }

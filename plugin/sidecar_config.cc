@@ -79,6 +79,10 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
   if (backend == "postgres" && c->decision_log().postgres_dsn().empty()) {
     return absl::InvalidArgumentError("decision_log.postgres_dsn: required with backend postgres");
   }
+  if (backend != "postgres" && !c->decision_log().postgres_dsn().empty()) {
+    // Otherwise decisions would quietly go to a local file nobody audits.
+    return absl::InvalidArgumentError("decision_log.postgres_dsn: set, but decision_log.backend is not postgres");
+  }
   return absl::OkStatus();
 }
 

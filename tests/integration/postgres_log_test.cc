@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -210,6 +211,11 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   ASSERT_TRUE(Eventually([&] { return count(3, 3, true) >= 100; }, absl::Seconds(60))) << (*grensd)->Stderr();
   stop_clients = true;
   for (auto& c : clients) c.join();
+  // The AuditLog service found its way back to the database too.
+  std::string out;
+  const std::string store = dir.path() + "/council.jsonl";
+  ASSERT_EQ(CommandExit(absl::StrCat(kGrensctl, " audit witness --server ", (*grensd)->address(), " --store ", store),
+                        &out), 0) << out;
   {
     absl::MutexLock lock(&mu);
     for (const Call& c : calls) {
@@ -226,8 +232,7 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   ASSERT_EQ((*grensd)->WaitForExit(absl::Seconds(30)), 0) << (*grensd)->Stderr();
   const std::set<std::string> logged = LoggedDecisionIds(dsn_, "grens/restart");
   for (const std::string& id : acknowledged) ASSERT_TRUE(logged.count(id)) << "answered decision " << id << " lost";
-  std::string out;
-  ASSERT_EQ(Audit("verify", dsn_, "--origin grens/restart", &out), 0) << out;
+  ASSERT_EQ(Audit("verify", dsn_, "--origin grens/restart --checkpoints " + store, &out), 0) << out;
 }
 
 TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
@@ -272,6 +277,26 @@ TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
                   .ok());
   EXPECT_EQ(Audit("verify", dsn_, log + " --checkpoints " + store, &out), 1);
   EXPECT_THAT(out, HasSubstr("FAIL  record 17: leaf hash mismatch"));
+}
+
+TEST(PostgresLogConfig, ABackendWithoutItsSettingsOrItsDatabaseIsRefusedAtStart) {
+  TempDir dir;
+  const std::string policy = NlPolicy(dir);
+  const std::string base = absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n");
+  auto [code, err] = GrensdProcess::RunToExit(dir, base + "decision_log: {backend: postgres}\n");
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("decision_log.postgres_dsn: required"));
+  std::tie(code, err) = GrensdProcess::RunToExit(dir, base + "decision_log: {postgres_dsn: \"dbname=x\"}\n");
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("backend is not postgres"));
+  std::tie(code, err) = GrensdProcess::RunToExit(dir, base + "decision_log: {backend: mysql}\n");
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(err, HasSubstr("use sqlite or postgres"));
+  // No server behind the DSN: grensd does not start without its log.
+  std::tie(code, err) = GrensdProcess::RunToExit(
+      dir, base + absl::StrCat("decision_log: {backend: postgres, postgres_dsn: \"host=", dir.path(), " dbname=x\"}\n"));
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(err, HasSubstr("cannot connect"));
 }
 
 }  // namespace
