@@ -51,6 +51,17 @@ std::string SafeText(absl::string_view s) {
   return out;
 }
 
+// Serialised by a transaction-scoped advisory lock, so that sidecars starting
+// together do not race on CREATE TABLE IF NOT EXISTS.
+absl::Status CreateTables(PgConnection* conn) {
+  absl::Status status = conn->Exec("BEGIN");
+  if (status.ok()) status = conn->Query("SELECT pg_advisory_xact_lock($1, 0)", {PgInt(kLockSpace)}).status();
+  if (status.ok()) status = conn->Exec(kSchema);
+  if (status.ok()) status = conn->Exec("COMMIT");
+  if (!status.ok()) (void)conn->Exec("ROLLBACK");
+  return status;
+}
+
 PostgresChain ChainFromRow(const PgResult& r, int row) {
   PostgresChain c;
   c.id = static_cast<int32_t>(r.Int(row, 0));
@@ -68,14 +79,13 @@ absl::Status EnsurePostgresSchema(PgConnection* conn) {
     return absl::FailedPreconditionError(absl::StrCat("decision_log.postgres_dsn: the database's encoding is ",
                                                       encoding.Bytes(0, 0), "; the decision log needs UTF8"));
   }
-  absl::Status status = conn->Exec("BEGIN");
-  if (status.ok()) status = conn->Query("SELECT pg_advisory_xact_lock($1, 0)", {PgInt(kLockSpace)}).status();
-  if (status.ok()) status = conn->Exec(kSchema);
-  if (status.ok()) status = conn->Exec("COMMIT");
-  if (!status.ok()) {
-    (void)conn->Exec("ROLLBACK");
-    return status;
-  }
+  // With the tables in place, no DDL: grensd may run as a role that can only
+  // read, insert and update them (a DBA created them).
+  GRENS_ASSIGN_OR_RETURN(PgResult present, conn->Query("SELECT to_regclass('grens_meta') IS NOT NULL AND"
+                                                       " to_regclass('grens_chains') IS NOT NULL AND"
+                                                       " to_regclass('grens_records') IS NOT NULL AND"
+                                                       " to_regclass('grens_checkpoints') IS NOT NULL"));
+  if (present.Int(0, 0) == 0) GRENS_RETURN_IF_ERROR(CreateTables(conn));
   GRENS_ASSIGN_OR_RETURN(PgResult version, conn->Query("SELECT value FROM grens_meta WHERE key = 'schema'"));
   if (version.rows() != 1 || version.Bytes(0, 0) != "1") {
     return absl::FailedPreconditionError("decision_log.postgres_dsn: the database holds another grens schema version");

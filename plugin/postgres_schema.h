@@ -63,9 +63,9 @@ inline constexpr char kPostgresRecordColumns[] =
     "chain, idx, time_ns, kind, decision_id, effect, category, platform, tenant, collector, purpose, clause_ids,"
     " subject_pseudonym, policy_revision, body, leaf_hash";
 
-// Creates the tables if missing, serialised by a transaction-scoped advisory
-// lock so that sidecars starting together do not race. FailedPrecondition if
-// the database is not UTF8 or holds another schema version.
+// Creates the tables if any is missing (serialised between sidecars starting
+// together). FailedPrecondition if the database is not UTF8 or holds another
+// schema version.
 absl::Status EnsurePostgresSchema(PgConnection* conn);
 
 // Makes sure this session does not run with synchronous_commit=off (every

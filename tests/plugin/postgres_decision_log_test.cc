@@ -302,6 +302,44 @@ TEST_F(PostgresDecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies
   EXPECT_TRUE(reader->Verify({}, "").ok());
 }
 
+TEST_F(PostgresDecisionLogTest, WritersNeedOnlyDmlRightsAndTheCouncilOnlySelect) {
+  Fill(3);  // as the superuser, which creates the tables
+  const std::string schema = "writersneedonlydmlrightsandthecouncilonlyselect";
+  Sql(absl::StrCat("CREATE ROLE grens_writer LOGIN; GRANT USAGE ON SCHEMA ", schema, " TO grens_writer;"
+                   " GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ", schema, " TO grens_writer;"
+                   " CREATE ROLE council LOGIN; GRANT USAGE ON SCHEMA ", schema, " TO council;"
+                   " GRANT SELECT ON ALL TABLES IN SCHEMA ", schema, " TO council"));
+  auto as = [&](const std::string& user) {
+    std::string dsn = dsn_;
+    return dsn.replace(dsn.find("user=grens"), 10, "user=" + user);
+  };
+  PostgresDecisionLogOptions o = Options("grens/b");
+  o.dsn = as("grens_writer");
+  o.retention = absl::Hours(1);
+  o.checkpoint_interval = absl::Minutes(1);
+  auto log = OpenPostgresDecisionLog(o);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_TRUE((*log)->AppendAndWait(Decision(0)).ok());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE((*log)->AppendAndWait(Decision(1)).ok());  // and prunes d0
+  ASSERT_TRUE((*log)->Close().ok());
+  for (const char* origin : {"grens/a", "grens/b"}) {
+    auto reader = LogReader::OpenPostgres(as("council"), origin);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_TRUE((*reader)->Verify({}, "").ok()) << origin;
+  }
+  auto council = LogReader::OpenPostgres(as("council"), "grens/b");
+  ASSERT_TRUE(council.ok());
+  int64_t next;
+  auto records = (*council)->List(v1::RecordFilter(), 0, 10, &next);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 3u);
+  EXPECT_TRUE((*records)[0].pruned());
+  // The council cannot change what it audits.
+  EXPECT_FALSE(PostgresServer::Exec(as("council"), "DELETE FROM grens_records").ok());
+  Sql("DROP OWNED BY grens_writer, council; DROP ROLE grens_writer, council");
+}
+
 TEST_F(PostgresDecisionLogTest, AppendsAfterCloseFailClosed) {
   auto log = OpenPostgresDecisionLog(Options());
   ASSERT_TRUE(log.ok());
