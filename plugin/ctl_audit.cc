@@ -7,9 +7,10 @@
 //   summary    counts per day/week and dimension, small cells withheld
 //   export     records as CSV or JSON Lines
 //   chains     the sidecars' chains in a shared PostgreSQL log
-// Each reads the embedded log (--data-dir) or one chain of a PostgreSQL log
-// (--dsn, --origin) through the same LogReader, so the checks are the same.
 //   pseudonym  compute one person's pseudonym (key holder, lawful request)
+// verify, query, summary and export read the embedded log (--data-dir) or one
+// chain of a PostgreSQL log (--dsn, --origin) through the same LogReader, so
+// the checks are the same for both.
 
 #include "plugin/ctl_audit.h"
 
