@@ -21,9 +21,9 @@ JOBS="${JOBS:-$(nproc)}"
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libre2-dev libyaml-cpp-dev libssl-dev libsqlite3-dev
+  libabsl-dev libre2-dev libyaml-cpp-dev libssl-dev libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata sqlite3 openssl python3
-  libcpp-httplib-dev python3-yaml
+  libcpp-httplib-dev python3-yaml postgresql
 )
 
 as_root() {

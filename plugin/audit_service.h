@@ -11,8 +11,9 @@
 namespace grens::plugin {
 
 // grens.v1.AuditLog (auditor role): the works council's read-only view of the
-// decision log. Queries read SQLite, so they run one at a time on the service's
-// own thread; reactors only hand work over and finish. Safe for concurrent use.
+// decision log. Queries read the log's store (SQLite or PostgreSQL), so they
+// run one at a time on the service's own thread; reactors only hand work over
+// and finish. Safe for concurrent use.
 class AuditLogService final : public v1::AuditLog::CallbackService {
  public:
   // `in_flight` bounds each client's queued queries; null for no limit.

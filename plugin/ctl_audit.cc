@@ -6,7 +6,11 @@
 //   query      list records with filters
 //   summary    counts per day/week and dimension, small cells withheld
 //   export     records as CSV or JSON Lines
+//   chains     the sidecars' chains in a shared PostgreSQL log
 //   pseudonym  compute one person's pseudonym (key holder, lawful request)
+// verify, query, summary and export read the embedded log (--data-dir) or one
+// chain of a PostgreSQL log (--dsn, --origin) through the same LogReader, so
+// the checks are the same for both.
 
 #include "plugin/ctl_audit.h"
 
@@ -26,6 +30,7 @@
 #include "grpcpp/create_channel.h"
 #include "plugin/checkpoint.h"
 #include "plugin/log_reader.h"
+#include "plugin/postgres_log_store.h"
 #include "plugin/pseudonymizer.h"
 
 namespace grens::plugin {
@@ -35,13 +40,16 @@ constexpr int kOk = 0, kFailed = 1, kUsage = 2;
 
 constexpr char kUsageText[] =
     "usage:\n"
-    "  grensctl audit verify --data-dir DIR [--checkpoints FILE]\n"
+    "  grensctl audit verify LOG [--checkpoints FILE]\n"
     "  grensctl audit witness --server ADDR --store FILE\n"
-    "  grensctl audit query --data-dir DIR [FILTERS] [--limit N]\n"
-    "  grensctl audit summary --data-dir DIR [FILTERS] [--by category,effect,collector,clause,platform]\n"
+    "  grensctl audit query LOG [FILTERS] [--limit N]\n"
+    "  grensctl audit summary LOG [FILTERS] [--by category,effect,collector,clause,platform]\n"
     "                         [--period day|week] [--min-subjects K]\n"
-    "  grensctl audit export --data-dir DIR --format csv|jsonl [FILTERS]\n"
+    "  grensctl audit export LOG --format csv|jsonl [FILTERS]\n"
+    "  grensctl audit chains --dsn DSN\n"
     "  grensctl audit pseudonym --key FILE --tenant T --subject ID\n"
+    "LOG: --data-dir DIR (embedded SQLite log), or --dsn DSN [--origin ORIGIN] (PostgreSQL;\n"
+    "     the origin names one sidecar's chain and may be left out when there is only one)\n"
     "FILTERS: --since RFC3339 --until RFC3339 --category C --platform P --collector C --effect E --clause ID\n";
 
 int Usage(const std::string& message) {
@@ -120,9 +128,14 @@ absl::StatusOr<v1::RecordFilter> Filter(const std::map<std::string, std::string>
 }
 
 absl::StatusOr<std::unique_ptr<LogReader>> OpenReader(const std::map<std::string, std::string>& flags) {
-  auto it = flags.find("data-dir");
-  if (it == flags.end()) return absl::InvalidArgumentError("--data-dir is required");
-  return LogReader::Open(it->second);
+  const auto dir = flags.find("data-dir");
+  const auto dsn = flags.find("dsn");
+  if ((dir == flags.end()) == (dsn == flags.end())) {
+    return absl::InvalidArgumentError("give the log as either --data-dir DIR or --dsn DSN [--origin ORIGIN]");
+  }
+  if (dir != flags.end()) return LogReader::Open(dir->second);
+  const auto origin = flags.find("origin");
+  return LogReader::OpenPostgres(dsn->second, origin == flags.end() ? "" : origin->second);
 }
 
 std::string Short(const std::string& name, const std::string& prefix) {
@@ -326,6 +339,17 @@ int Export(std::map<std::string, std::string> flags) {
   return s.ok() ? kOk : Fail(s);
 }
 
+int Chains(const std::map<std::string, std::string>& flags) {
+  if (!flags.count("dsn")) return Usage("chains needs --dsn");
+  auto chains = ListPostgresChains(flags.at("dsn"));
+  if (!chains.ok()) return Fail(chains.status());
+  for (const PostgresChainSummary& c : *chains) {
+    std::printf("%s  %lld records, last checkpoint at %lld\n", c.origin.c_str(), static_cast<long long>(c.records),
+                static_cast<long long>(c.checkpointed));
+  }
+  return kOk;
+}
+
 int PseudonymCommand(const std::map<std::string, std::string>& flags) {
   if (!flags.count("key") || !flags.count("subject")) return Usage("pseudonym needs --key and --subject");
   auto p = Pseudonymizer::FromKeyFile(flags.at("key"), false);
@@ -350,6 +374,7 @@ int RunAuditCommand(const std::vector<std::string>& args) {
   if (command == "query") return Query(*flags);
   if (command == "summary") return Summary(*flags);
   if (command == "export") return Export(*flags);
+  if (command == "chains") return Chains(*flags);
   if (command == "pseudonym") return PseudonymCommand(*flags);
   return Usage(absl::StrCat("unknown command '", command, "'"));
 }

@@ -1,7 +1,5 @@
 #include "plugin/log_reader.h"
 
-#include <unistd.h>
-
 #include <map>
 #include <set>
 #include <utility>
@@ -12,79 +10,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "plugin/checkpoint.h"
-#include "plugin/sqlite_decision_log.h"
+#include "plugin/postgres_log_store.h"
+#include "plugin/sqlite_log_store.h"
+#include "policy/status_macros.h"
 
 namespace grens::plugin {
 namespace {
-
-// A WHERE clause with its bound values, built from a RecordFilter.
-struct Query {
-  std::vector<std::string> conditions;
-  std::vector<std::string> text_params;  // bound in order after the integer ones
-  std::vector<int64_t> int_params;
-  std::vector<bool> is_int;              // order of all params
-
-  void AddInt(const std::string& condition, int64_t value) {
-    conditions.push_back(condition);
-    int_params.push_back(value);
-    is_int.push_back(true);
-  }
-  void AddIn(const std::string& column, const std::vector<int64_t>& values) {
-    if (values.empty()) return;
-    std::vector<std::string> marks(values.size(), "?");
-    conditions.push_back(absl::StrCat(column, " IN (", absl::StrJoin(marks, ","), ")"));
-    for (int64_t v : values) {
-      int_params.push_back(v);
-      is_int.push_back(true);
-    }
-  }
-  void AddTextIn(const std::string& column, const google::protobuf::RepeatedPtrField<std::string>& values) {
-    if (values.empty()) return;
-    std::vector<std::string> marks(values.size(), "?");
-    conditions.push_back(absl::StrCat(column, " IN (", absl::StrJoin(marks, ","), ")"));
-    for (const std::string& v : values) {
-      text_params.push_back(v);
-      is_int.push_back(false);
-    }
-  }
-  void AddClauses(const google::protobuf::RepeatedPtrField<std::string>& clauses) {
-    if (clauses.empty()) return;
-    std::vector<std::string> likes;
-    for (const std::string& c : clauses) {
-      likes.push_back("clause_ids LIKE ?");
-      text_params.push_back(absl::StrCat("%,", c, ",%"));
-      is_int.push_back(false);
-    }
-    conditions.push_back(absl::StrCat("(", absl::StrJoin(likes, " OR "), ")"));
-  }
-  std::string Where() const { return conditions.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND ")); }
-  void Bind(SqliteStatement* s) const {
-    size_t ints = 0, texts = 0;
-    for (size_t i = 0; i < is_int.size(); ++i) {
-      if (is_int[i]) {
-        s->BindInt(static_cast<int>(i + 1), int_params[ints++]);
-      } else {
-        s->BindText(static_cast<int>(i + 1), text_params[texts++]);
-      }
-    }
-  }
-};
-
-int64_t Nanos(const google::protobuf::Timestamp& t) { return t.seconds() * 1000000000 + t.nanos(); }
-
-Query FromFilter(const v1::RecordFilter& f, int64_t start) {
-  Query q;
-  q.AddInt("idx >= ?", start);
-  if (f.has_since()) q.AddInt("time_ns >= ?", Nanos(f.since()));
-  if (f.has_until()) q.AddInt("time_ns < ?", Nanos(f.until()));
-  q.AddIn("category", {f.categories().begin(), f.categories().end()});
-  q.AddIn("effect", {f.effects().begin(), f.effects().end()});
-  q.AddIn("kind", {f.kinds().begin(), f.kinds().end()});
-  q.AddTextIn("platform", f.platforms());
-  q.AddTextIn("collector", f.collectors());
-  q.AddClauses(f.clause_ids());
-  return q;
-}
 
 // The index stored in a canonical body: field 1 is serialized first (varint),
 // and is absent for index 0.
@@ -131,41 +62,20 @@ absl::StatusOr<v1::LogRecord> ParseStoredRecord(absl::string_view body, absl::st
 }
 
 absl::StatusOr<std::unique_ptr<LogReader>> LogReader::Open(const std::string& data_dir) {
-  const std::string path = DecisionLogPath(data_dir);
-  if (::access(path.c_str(), F_OK) != 0) return absl::NotFoundError(absl::StrCat(path, ": no decision log here"));
-  // Opened read-write (never written) so SQLite can use the WAL index of a log
-  // whose writer is running or has stopped.
-  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, false));
-  return std::unique_ptr<LogReader>(new LogReader(std::move(db)));
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogStore> store, OpenSqliteLogStore(data_dir));
+  return std::make_unique<LogReader>(std::move(store));
 }
 
-absl::StatusOr<int64_t> LogReader::Size() {
-  GRENS_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT COUNT(*) FROM records"));
-  if (!s->StepRow()) return s->status();
-  return s->ColumnInt(0);
+absl::StatusOr<std::unique_ptr<LogReader>> LogReader::OpenPostgres(const std::string& dsn, const std::string& origin) {
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogStore> store, OpenPostgresLogStore(dsn, origin));
+  return std::make_unique<LogReader>(std::move(store));
 }
 
-absl::StatusOr<std::string> LogReader::PublicKey() { return db_->GetMeta("public_key"); }
+absl::StatusOr<int64_t> LogReader::Size() { return store_->Size(); }
 
-absl::StatusOr<std::vector<v1::Checkpoint>> LogReader::Checkpoints() {
-  GRENS_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT tree_size, root, time_ns, signature, signed_text, public_key"
-                                              " FROM checkpoints ORDER BY tree_size"));
-  std::vector<v1::Checkpoint> out;
-  absl::StatusOr<std::string> origin = db_->GetMeta("origin");
-  while (s->StepRow()) {
-    v1::Checkpoint c;
-    c.set_origin(origin.ok() ? *origin : "");
-    c.set_tree_size(s->ColumnInt(0));
-    c.set_root_hash(std::string(s->ColumnBytes(1)));
-    c.mutable_time()->set_seconds(s->ColumnInt(2) / 1000000000);
-    c.set_signature(std::string(s->ColumnBytes(3)));
-    c.set_signed_text(std::string(s->ColumnBytes(4)));
-    c.set_public_key(std::string(s->ColumnBytes(5)));
-    out.push_back(std::move(c));
-  }
-  GRENS_RETURN_IF_ERROR(s->status());
-  return out;
-}
+absl::StatusOr<std::string> LogReader::PublicKey() { return store_->PublicKey(); }
+
+absl::StatusOr<std::vector<v1::Checkpoint>> LogReader::Checkpoints() { return store_->Checkpoints(); }
 
 absl::StatusOr<v1::Checkpoint> LogReader::LatestCheckpoint() {
   GRENS_ASSIGN_OR_RETURN(std::vector<v1::Checkpoint> all, Checkpoints());
@@ -175,22 +85,18 @@ absl::StatusOr<v1::Checkpoint> LogReader::LatestCheckpoint() {
 
 absl::StatusOr<std::vector<v1::LogRecord>> LogReader::List(const v1::RecordFilter& filter, int64_t start, int limit,
                                                            int64_t* next) {
-  const Query q = FromFilter(filter, start);
-  GRENS_ASSIGN_OR_RETURN(auto s, db_->Prepare(absl::StrCat("SELECT idx, body, leaf_hash, pruned FROM records",
-                                                           q.Where(), " ORDER BY idx LIMIT ", limit + 1)));
-  q.Bind(s.get());
   std::vector<v1::LogRecord> out;
   *next = -1;
-  while (s->StepRow()) {
+  // One row more than asked for says where the next page starts.
+  GRENS_RETURN_IF_ERROR(store_->ListRows(filter, start, limit + 1, [&](const StoredRow& row) -> absl::Status {
     if (static_cast<int>(out.size()) == limit) {
-      *next = s->ColumnInt(0);
-      break;
+      *next = row.index;
+      return absl::OkStatus();
     }
-    GRENS_ASSIGN_OR_RETURN(v1::LogRecord r, ParseStoredRecord(s->ColumnBytes(1), s->ColumnBytes(2),
-                                                              s->ColumnInt(3) != 0, s->ColumnInt(0)));
+    GRENS_ASSIGN_OR_RETURN(v1::LogRecord r, ParseStoredRecord(row.body, row.leaf_hash, row.pruned, row.index));
     out.push_back(std::move(r));
-  }
-  GRENS_RETURN_IF_ERROR(s->status());
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -256,9 +162,9 @@ absl::StatusOr<v1::SummarizeResponse> LogReader::Summarize(const v1::SummarizeRe
 
 absl::StatusOr<std::vector<Hash>> LogReader::LeafHashes(int64_t size) {
   std::vector<Hash> leaves;
-  GRENS_RETURN_IF_ERROR(ForEachLeafHash(db_.get(), [&](int64_t index, absl::string_view leaf) -> absl::Status {
-    if (index >= size) return absl::OkStatus();
-    GRENS_ASSIGN_OR_RETURN(Hash h, HashFromBytes(leaf));
+  GRENS_RETURN_IF_ERROR(store_->ScanRows(false, [&](const StoredRow& row) -> absl::Status {
+    if (row.index >= size) return absl::OkStatus();
+    GRENS_ASSIGN_OR_RETURN(Hash h, HashFromBytes(row.leaf_hash));
     leaves.push_back(h);
     return absl::OkStatus();
   }));
@@ -276,6 +182,15 @@ absl::StatusOr<VerifyReport> LogReader::Verify(const std::vector<v1::Checkpoint>
   GRENS_ASSIGN_OR_RETURN(std::string log_key, PublicKey());
   if (!pinned_key.empty() && pinned_key != log_key) {
     return absl::DataLossError("the log is signed with a different key than your checkpoints: it was replaced");
+  }
+  if (!external.empty()) {
+    GRENS_ASSIGN_OR_RETURN(std::string origin, store_->Origin());
+    for (const v1::Checkpoint& c : external) {
+      if (c.origin() != origin) {
+        return absl::DataLossError(absl::StrCat("your checkpoint of size ", c.tree_size(), " is of the log '", c.origin(),
+                                                "', not of '", origin, "'"));
+      }
+    }
   }
   // Every checkpoint to compare with the rebuilt tree, by size.
   std::multimap<int64_t, std::pair<const v1::Checkpoint*, bool>> due;  // bool: external
@@ -297,25 +212,24 @@ absl::StatusOr<VerifyReport> LogReader::Verify(const std::vector<v1::Checkpoint>
     due.erase(range.first, range.second);
     return absl::OkStatus();
   };
-  GRENS_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT idx, body, leaf_hash, pruned FROM records ORDER BY idx"));
-  while (s->StepRow()) {
+  GRENS_RETURN_IF_ERROR(store_->ScanRows(true, [&](const StoredRow& row) -> absl::Status {
     GRENS_RETURN_IF_ERROR(check_due());
-    const int64_t index = s->ColumnInt(0);
-    const absl::string_view body = s->ColumnBytes(1);
-    const bool pruned = s->ColumnInt(3) != 0;
-    if (index != frontier.size()) {
-      return absl::DataLossError(absl::StrCat("record ", frontier.size(), " is missing (next stored is ", index, ")"));
+    if (row.index != frontier.size()) {
+      return absl::DataLossError(absl::StrCat("record ", frontier.size(), " is missing (next stored is ", row.index, ")"));
     }
-    GRENS_ASSIGN_OR_RETURN(Hash leaf, HashFromBytes(s->ColumnBytes(2)));
-    if (!pruned) {
-      if (LeafHash(body) != leaf) return absl::DataLossError(absl::StrCat("record ", index, ": leaf hash mismatch, the record was changed"));
-      if (BodyIndex(body) != index) {
-        return absl::DataLossError(absl::StrCat("record ", index, ": holds the record of index ", BodyIndex(body), ", records were moved"));
+    GRENS_ASSIGN_OR_RETURN(Hash leaf, HashFromBytes(row.leaf_hash));
+    if (!row.pruned) {
+      if (LeafHash(row.body) != leaf) {
+        return absl::DataLossError(absl::StrCat("record ", row.index, ": leaf hash mismatch, the record was changed"));
+      }
+      if (BodyIndex(row.body) != row.index) {
+        return absl::DataLossError(absl::StrCat("record ", row.index, ": holds the record of index ", BodyIndex(row.body),
+                                                ", records were moved"));
       }
     }
     frontier.Append(leaf);
-  }
-  GRENS_RETURN_IF_ERROR(s->status());
+    return absl::OkStatus();
+  }));
   GRENS_RETURN_IF_ERROR(check_due());
   if (!due.empty()) {
     const auto& [size, checkpoint] = *due.begin();
@@ -326,6 +240,39 @@ absl::StatusOr<VerifyReport> LogReader::Verify(const std::vector<v1::Checkpoint>
   report.records = frontier.size();
   report.elapsed = absl::Now() - started;
   return report;
+}
+
+absl::Status RebuildFrontier(LogStore* store, MerkleFrontier* frontier, Hash* last_leaf, int64_t* last_checkpoint) {
+  GRENS_ASSIGN_OR_RETURN(std::vector<v1::Checkpoint> checkpoints, store->Checkpoints());
+  size_t next_checkpoint = 0;
+  auto check = [&]() -> absl::Status {
+    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].tree_size() == frontier->size()) {
+      if (HashToBytes(frontier->Root()) != checkpoints[next_checkpoint].root_hash()) {
+        return absl::DataLossError(absl::StrCat("decision log does not match its checkpoint of size ",
+                                                frontier->size(), ": records were changed"));
+      }
+      *last_checkpoint = frontier->size();
+      ++next_checkpoint;
+    }
+    return absl::OkStatus();
+  };
+  GRENS_RETURN_IF_ERROR(store->ScanRows(false, [&](const StoredRow& row) -> absl::Status {
+    GRENS_RETURN_IF_ERROR(check());
+    if (row.index != frontier->size()) {
+      return absl::DataLossError(absl::StrCat("decision log record ", frontier->size(), " is missing"));
+    }
+    absl::StatusOr<Hash> hash = HashFromBytes(row.leaf_hash);
+    if (!hash.ok()) return absl::DataLossError(absl::StrCat("record ", row.index, ": bad leaf hash"));
+    frontier->Append(*hash);
+    *last_leaf = *hash;
+    return absl::OkStatus();
+  }));
+  GRENS_RETURN_IF_ERROR(check());
+  if (next_checkpoint < checkpoints.size()) {
+    return absl::DataLossError(absl::StrCat("decision log has ", frontier->size(), " records but a checkpoint of size ",
+                                            checkpoints[next_checkpoint].tree_size(), ": records were removed"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace grens::plugin

@@ -5,13 +5,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grens/v1/audit_log.pb.h"
+#include "plugin/log_store.h"
 #include "plugin/merkle.h"
-#include "plugin/sqlite_util.h"
 
 namespace grens::plugin {
 
@@ -25,11 +26,18 @@ struct VerifyReport {
 
 // Read access to a decision log for the works council's tools and the AuditLog
 // service: records with filters, summaries, checkpoints, proofs, and full
-// verification. Works beside a running grensd (SQLite WAL readers see committed
-// transactions only). External synchronization required (one thread at a time).
+// verification, the same for every backend (the backend is a LogStore). Works
+// beside a running grensd (readers see committed transactions only). External
+// synchronization required (one thread at a time).
 class LogReader {
  public:
+  // The embedded SQLite log in `data_dir`; NotFound if there is none.
   static absl::StatusOr<std::unique_ptr<LogReader>> Open(const std::string& data_dir);
+  // The chain `origin` in the PostgreSQL database at `dsn`; with an empty
+  // origin, the database's only chain (InvalidArgument listing them if there
+  // are several). NotFound if the chain does not exist.
+  static absl::StatusOr<std::unique_ptr<LogReader>> OpenPostgres(const std::string& dsn, const std::string& origin);
+  explicit LogReader(std::unique_ptr<LogStore> store) : store_(std::move(store)) {}
 
   absl::StatusOr<int64_t> Size();
   // The log's checkpoint public key (raw Ed25519).
@@ -56,9 +64,15 @@ class LogReader {
   absl::StatusOr<VerifyReport> Verify(const std::vector<v1::Checkpoint>& external, const std::string& pinned_key);
 
  private:
-  explicit LogReader(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<LogStore> store_;
 };
+
+// For a writer reopening its log: rebuilds the tree from the stored leaf
+// hashes, checking that indices are contiguous and that every stored
+// checkpoint's root matches. `last_leaf` gets the last leaf hash (if any),
+// `last_checkpoint` the size of the last stored checkpoint. DataLoss naming the
+// size or index otherwise.
+absl::Status RebuildFrontier(LogStore* store, MerkleFrontier* frontier, Hash* last_leaf, int64_t* last_checkpoint);
 
 // The record stored at a row: its body parsed, leaf hash and prune flag set.
 absl::StatusOr<v1::LogRecord> ParseStoredRecord(absl::string_view body, absl::string_view leaf_hash, bool pruned,

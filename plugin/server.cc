@@ -11,11 +11,10 @@
 #include "grpcpp/server_builder.h"
 #include "plugin/listener_credentials.h"
 #include "plugin/listener_gate.h"
+#include "plugin/log_backend.h"
 #include "plugin/process_log.h"
 #include "plugin/sidecar_config.h"
-#include "plugin/sqlite_decision_log.h"
 #include "plugin/status_util.h"
-#include "policy/durations.h"
 #include "policy/file_util.h"
 #include "policy/status_macros.h"
 
@@ -45,23 +44,7 @@ absl::StatusOr<std::unique_ptr<Sidecar>> Sidecar::Start(const v1::SidecarConfig&
 }
 
 absl::Status Sidecar::Init() {
-  SqliteDecisionLogOptions log_options;
-  log_options.data_dir = config_.data_dir();
-  log_options.signing_key_file = config_.signing_key_file();
-  log_options.origin = config_.decision_log().origin().empty() ? "grens" : config_.decision_log().origin();
-  if (config_.decision_log().checkpoint_every_records() > 0) {
-    log_options.checkpoint_every_records = config_.decision_log().checkpoint_every_records();
-  }
-  if (!config_.decision_log().checkpoint_interval().empty()) {
-    log_options.checkpoint_interval = *policy::ParseAgreementDuration(config_.decision_log().checkpoint_interval());
-  }
-  if (config_.decision_log().max_batch() > 0) log_options.max_batch = config_.decision_log().max_batch();
-  if (!config_.decision_log().retention().empty()) {
-    log_options.retention = *policy::ParseAgreementDuration(config_.decision_log().retention());
-  }
-  log_options.clock = clock_;
-  log_options.metrics = metrics_->log();
-  GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
+  GRENS_ASSIGN_OR_RETURN(log_, OpenConfiguredDecisionLog(config_, clock_, metrics_->log()));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
   GRENS_ASSIGN_OR_RETURN(access_, AccessPolicy::Create(config_));
   limiter_ = std::make_unique<CallLimiter>(config_.limits().max_in_flight_per_client(), access_.get());
@@ -85,7 +68,7 @@ absl::Status Sidecar::Init() {
   // default (recorded), so a forgotten table fails closed and visibly.
   GRENS_ASSIGN_OR_RETURN(ext_authz_, NewExtAuthzService(config_, directory, pipeline_.get(), clock_, limiter_.get()));
   admin_ = std::make_unique<PolicyAdminService>(policies_.get(), control_.get(), started_at_, limiter_.get());
-  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, LogReader::Open(config_.data_dir()));
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader, OpenConfiguredLogReader(config_));
   audit_ = std::make_unique<AuditLogService>(std::move(reader), limiter_.get());
   GRENS_RETURN_IF_ERROR(BuildServer());
   GRENS_RETURN_IF_ERROR(StartOpsEndpoints());

@@ -87,9 +87,16 @@ absl::Status FinalizeSidecarConfig(v1::SidecarConfig* c) {
     if (!host_port.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", host_port.status().message()));
   }
   const std::string& backend = c->decision_log().backend();
-  if (!backend.empty() && backend != "sqlite") {
+  if (!backend.empty() && backend != "sqlite" && backend != "postgres") {
     return absl::InvalidArgumentError(
-        absl::StrCat("decision_log.backend: '", backend, "' is not available in this build (use sqlite)"));
+        absl::StrCat("decision_log.backend: '", backend, "' is not a backend (use sqlite or postgres)"));
+  }
+  if (backend == "postgres" && c->decision_log().postgres_dsn().empty()) {
+    return absl::InvalidArgumentError("decision_log.postgres_dsn: required with backend postgres");
+  }
+  if (backend != "postgres" && !c->decision_log().postgres_dsn().empty()) {
+    // Otherwise decisions would quietly go to a local file nobody audits.
+    return absl::InvalidArgumentError("decision_log.postgres_dsn: set, but decision_log.backend is not postgres");
   }
   return absl::OkStatus();
 }

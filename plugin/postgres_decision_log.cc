@@ -1,0 +1,416 @@
+// The PostgreSQL decision log: one writer thread per sidecar group-commits
+// into the sidecar's own chain of a shared database (schema and ownership
+// rules: postgres_schema.h).
+//
+// Durability: each batch is one transaction: BEGIN, an optional retention
+// prune, one COPY of all the batch's rows in binary format, COMMIT; a constant
+// number of round trips per batch, not one per record. Callers are told about
+// their record only after COMMIT returned; the session never runs with
+// synchronous_commit=off, so by then the server has flushed the transaction's
+// WAL.
+//
+// Outage: any failure drops the connection (the server rolls back whatever was
+// open) and fails the batch and everything queued with Unavailable; while
+// disconnected, Append refuses at once, so no caller waits on a dead database
+// and no decision is answered unrecorded. The writer reconnects with
+// exponential backoff, takes the chain lock again and reads the chain's tail
+// back: the last acknowledged leaf must be there, followed by either nothing
+// (the failed transaction rolled back) or exactly the failed batch's leaves
+// (its COMMIT succeeded but the answer was lost); those then join the tree.
+// Anything else is DataLoss, and the log refuses every append until reopened.
+
+#include "plugin/postgres_decision_log.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "plugin/checkpoint.h"
+#include "plugin/decision_record.h"
+#include "plugin/log_reader.h"
+#include "plugin/merkle.h"
+#include "plugin/pg_util.h"
+#include "plugin/postgres_log_store.h"
+#include "plugin/postgres_schema.h"
+#include "plugin/process_log.h"
+#include "policy/status_macros.h"
+
+namespace grens::plugin {
+namespace {
+
+constexpr char kApplicationName[] = "grensd";
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
+
+struct Pending {
+  v1::LogRecord record;
+  DecisionLog::CommitCallback done;
+};
+
+const Clock& WallClock() {
+  static const SystemClock* const clock = new SystemClock();
+  return *clock;
+}
+
+void StampRecord(v1::LogRecord* r, int64_t index, absl::Time now) {
+  r->set_index(index);
+  const int64_t seconds = absl::ToUnixSeconds(now);
+  r->mutable_time()->set_seconds(seconds);
+  r->mutable_time()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(seconds))));
+}
+
+class PostgresDecisionLog final : public DecisionLog {
+ public:
+  PostgresDecisionLog(PostgresDecisionLogOptions options, std::unique_ptr<CheckpointSigner> signer,
+                      PostgresChain chain, std::unique_ptr<PgConnection> conn, MerkleFrontier frontier, Hash last_leaf,
+                      int64_t last_checkpoint)
+      : options_(std::move(options)),
+        clock_(options_.clock != nullptr ? options_.clock : &WallClock()),
+        chain_(std::move(chain)),
+        signer_(std::move(signer)),
+        conn_(std::move(conn)),
+        frontier_(std::move(frontier)),
+        last_leaf_(last_leaf),
+        last_checkpoint_size_(last_checkpoint),
+        last_checkpoint_time_(clock_->Now()),
+        last_prune_check_(clock_->Now()),
+        first_unpruned_(chain_.pruned_below),
+        committed_(frontier_.size()) {
+    writer_ = std::thread([this] { Run(); });
+  }
+
+  ~PostgresDecisionLog() override { (void)Close(); }
+
+  void Append(v1::LogRecord record, CommitCallback done) override {
+    absl::Status refused;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) {
+        refused = absl::FailedPreconditionError("the decision log is closed");
+      } else if (!available_) {
+        refused = unavailable_;
+      } else {
+        queue_.push_back({std::move(record), std::move(done)});
+        if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
+        return;
+      }
+    }
+    done(refused);
+  }
+
+  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) override {
+    absl::Notification committed;
+    absl::StatusOr<int64_t> result;
+    Append(std::move(record), [&](absl::StatusOr<int64_t> index) {
+      result = std::move(index);
+      committed.Notify();
+    });
+    committed.WaitForNotification();
+    return result;
+  }
+
+  int64_t Size() const override { return committed_.load(); }
+
+  absl::Status Close() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return close_status_;
+      closing_ = true;
+    }
+    writer_.join();
+    absl::MutexLock lock(&mu_);
+    return close_status_;
+  }
+
+ private:
+  void Run();
+  std::vector<Pending> TakeBatch(bool* closing);
+  // Commits `batch` in one transaction; with prune_through >= 0, first prunes
+  // records [first_unpruned_, prune_through] in the same transaction. On
+  // failure the connection is dropped and the batch fails.
+  absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
+  absl::Status WriteCheckpoint();
+  bool CheckpointDue() const;
+  absl::Status PruneIfDue();
+  absl::StatusOr<int64_t> LastRecordBefore(absl::Time cutoff);
+  // Drops the connection and fails `batch` (may be null) and all queued appends.
+  void Disconnect(const absl::Status& cause, std::vector<Pending>* batch);
+  // Reconnects with backoff until it succeeds (true) or the log closes (false).
+  bool Reconnect();
+  absl::Status ConnectAndResync();
+  absl::Status ResyncTail(PgConnection* conn);
+
+  const PostgresDecisionLogOptions options_;
+  const Clock* const clock_;
+  const PostgresChain chain_;
+
+  // Used by the writer thread only (and the constructor/Close around it).
+  std::unique_ptr<CheckpointSigner> signer_;
+  std::unique_ptr<PgConnection> conn_;  // null while the database is away
+  MerkleFrontier frontier_;             // the acknowledged (or resolved) records
+  Hash last_leaf_;
+  std::vector<Hash> in_doubt_;  // leaves of the batch whose outcome is unknown
+  int64_t last_checkpoint_size_;
+  absl::Time last_checkpoint_time_;
+  absl::Time last_prune_check_;
+  int64_t first_unpruned_;
+  absl::Status fatal_;  // set once the tail contradicts the frontier
+  std::thread writer_;
+
+  absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool available_ ABSL_GUARDED_BY(mu_) = true;
+  absl::Status unavailable_ ABSL_GUARDED_BY(mu_);  // what appends get while !available_
+  absl::Status close_status_ ABSL_GUARDED_BY(mu_);
+
+  // Atomic so Size() can be read from any thread without the queue lock.
+  std::atomic<int64_t> committed_;
+};
+
+bool PostgresDecisionLog::CheckpointDue() const {
+  const int64_t unsigned_records = frontier_.size() - last_checkpoint_size_;
+  if (unsigned_records <= 0) return false;
+  return unsigned_records >= options_.checkpoint_every_records ||
+         clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
+}
+
+std::vector<Pending> PostgresDecisionLog::TakeBatch(bool* closing) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !queue_.empty(); };
+  // Wake at least once per checkpoint interval so time-based checkpoints happen.
+  mu_.AwaitWithTimeout(absl::Condition(&ready), options_.checkpoint_interval);
+  std::vector<Pending> batch;
+  const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
+  batch.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
+  *closing = closing_ && queue_.empty();
+  return batch;
+}
+
+void PostgresDecisionLog::Run() {
+  while (true) {
+    if (conn_ == nullptr && !Reconnect()) break;
+    bool closing = false;
+    std::vector<Pending> batch = TakeBatch(&closing);
+    if (!batch.empty()) (void)CommitBatch(&batch);
+    absl::Status upkeep = conn_ != nullptr && CheckpointDue() ? WriteCheckpoint() : absl::OkStatus();
+    if (upkeep.ok() && conn_ != nullptr) upkeep = PruneIfDue();
+    if (!upkeep.ok() && conn_ != nullptr) Disconnect(upkeep, nullptr);
+    if (closing) break;
+  }
+  absl::Status status = absl::OkStatus();
+  if (conn_ == nullptr) {
+    absl::MutexLock lock(&mu_);
+    status = fatal_.ok() ? unavailable_ : fatal_;
+  } else if (frontier_.size() > last_checkpoint_size_) {
+    status = WriteCheckpoint();
+  }
+  conn_.reset();
+  std::deque<Pending> left;
+  {
+    absl::MutexLock lock(&mu_);
+    close_status_ = status;
+    left.swap(queue_);
+  }
+  for (Pending& p : left) p.done(absl::FailedPreconditionError("the decision log is closed"));
+}
+
+absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t prune_through) {
+  const absl::Time now = clock_->Now();
+  PgCopyEncoder rows;
+  std::vector<Hash> leaves;
+  leaves.reserve(batch->size());
+  for (size_t i = 0; i < batch->size(); ++i) {
+    v1::LogRecord& r = (*batch)[i].record;
+    StampRecord(&r, frontier_.size() + static_cast<int64_t>(i), now);
+    const std::string body = CanonicalBytes(r);
+    leaves.push_back(LeafHash(body));
+    EncodePostgresRecord(chain_.id, r, body, leaves.back(), absl::ToUnixNanos(now), &rows);
+  }
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  absl::Status status = conn_->Exec("BEGIN");
+  if (status.ok() && prune_through >= 0) {
+    status = PrunePostgresRecords(conn_.get(), chain_, first_unpruned_, prune_through);
+  }
+  if (status.ok()) {
+    status = conn_->CopyIn(absl::StrCat("COPY grens_records(", kPostgresRecordColumns, ") FROM STDIN (FORMAT binary)"),
+                           rows.Finish());
+  }
+  if (status.ok()) status = conn_->Exec("COMMIT");
+  if (options_.metrics != nullptr) {
+    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started,
+                                    static_cast<int64_t>(batch->size()), status.ok());
+  }
+  if (!status.ok()) {
+    // Whether COMMIT took effect is unknown until the tail is read back.
+    in_doubt_ = std::move(leaves);
+    Disconnect(status, batch);
+    return status;
+  }
+  for (const Hash& leaf : leaves) frontier_.Append(leaf);
+  last_leaf_ = leaves.back();
+  committed_.store(frontier_.size());
+  const int64_t first = frontier_.size() - static_cast<int64_t>(batch->size());
+  for (size_t i = 0; i < batch->size(); ++i) (*batch)[i].done(first + static_cast<int64_t>(i));
+  return absl::OkStatus();
+}
+
+absl::Status PostgresDecisionLog::WriteCheckpoint() {
+  const absl::Time now = clock_->Now();
+  GRENS_ASSIGN_OR_RETURN(v1::Checkpoint c, signer_->Sign(chain_.origin, frontier_.size(), frontier_.Root(), now));
+  GRENS_RETURN_IF_ERROR(StorePostgresCheckpoint(conn_.get(), chain_, c, now));
+  last_checkpoint_size_ = frontier_.size();
+  last_checkpoint_time_ = now;
+  return absl::OkStatus();
+}
+
+// Record times grow with the index (the writer assigns both), so the records
+// older than `cutoff` are a prefix: a binary search by primary key finds its
+// end without scanning the retained records. first_unpruned_ - 1 if none.
+absl::StatusOr<int64_t> PostgresDecisionLog::LastRecordBefore(absl::Time cutoff) {
+  int64_t lo = first_unpruned_, hi = frontier_.size() - 1, found = first_unpruned_ - 1;
+  while (lo <= hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    GRENS_ASSIGN_OR_RETURN(PgResult r, conn_->Query("SELECT time_ns FROM grens_records WHERE chain = $1 AND idx = $2",
+                                                    {PgInt(chain_.id), PgInt(mid)}));
+    if (r.rows() != 1) return absl::DataLossError(absl::StrCat("decision log record ", mid, " is missing"));
+    if (r.Int(0, 0) < absl::ToUnixNanos(cutoff)) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+// Prunes the records older than the retention period; the prune and the
+// LOG_PRUNED record that states it commit in one transaction.
+absl::Status PostgresDecisionLog::PruneIfDue() {
+  const absl::Time now = clock_->Now();
+  if (options_.retention <= absl::ZeroDuration() || now - last_prune_check_ < options_.checkpoint_interval) {
+    return absl::OkStatus();
+  }
+  last_prune_check_ = now;
+  GRENS_ASSIGN_OR_RETURN(const int64_t last, LastRecordBefore(now - options_.retention));
+  if (last < first_unpruned_) return absl::OkStatus();
+  v1::LogRecord record;
+  record.set_kind(v1::RECORD_KIND_LOG_PRUNED);
+  record.set_note(absl::StrCat("pruned records ", first_unpruned_, "-", last, " (", last - first_unpruned_ + 1,
+                               " records older than ",
+                               absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
+                               "): attributes removed, leaf hashes kept"));
+  std::vector<Pending> batch;
+  batch.push_back({std::move(record), [](absl::StatusOr<int64_t>) {}});
+  GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
+  first_unpruned_ = last + 1;
+  return absl::OkStatus();
+}
+
+void PostgresDecisionLog::Disconnect(const absl::Status& cause, std::vector<Pending>* batch) {
+  conn_.reset();
+  const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", cause.message()));
+  Log(LogLevel::kWarn, "decision log: lost the database; refusing decisions until it is back",
+      {{"origin", chain_.origin}, {"error", std::string(cause.message())}});
+  std::deque<Pending> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    available_ = false;
+    unavailable_ = refused;
+    queued.swap(queue_);
+  }
+  if (batch != nullptr) {
+    for (Pending& p : *batch) p.done(refused);
+  }
+  for (Pending& p : queued) p.done(refused);
+}
+
+bool PostgresDecisionLog::Reconnect() {
+  absl::Duration backoff = kFirstBackoff;
+  while (true) {
+    const absl::Status status = fatal_.ok() ? ConnectAndResync() : fatal_;
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      available_ = true;
+      Log(LogLevel::kInfo, "decision log: the database is back; accepting decisions again",
+          {{"origin", chain_.origin}, {"size", absl::StrCat(frontier_.size())}});
+      return true;
+    }
+    if (status.code() == absl::StatusCode::kDataLoss && fatal_.ok()) {
+      fatal_ = status;
+      Log(LogLevel::kError, "decision log: the database does not continue this sidecar's chain; refusing every decision",
+          {{"origin", chain_.origin}, {"error", std::string(status.message())}});
+    }
+    absl::MutexLock lock(&mu_);
+    unavailable_ = absl::UnavailableError(absl::StrCat("decision log: ", status.message()));
+    // A fatal log waits only for Close; otherwise retry after the backoff.
+    const absl::Duration wait = fatal_.ok() ? backoff : absl::InfiniteDuration();
+    if (mu_.AwaitWithTimeout(absl::Condition(&closing_), wait)) return false;
+    backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
+  }
+}
+
+absl::Status PostgresDecisionLog::ConnectAndResync() {
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Open(options_.dsn, kApplicationName));
+  GRENS_RETURN_IF_ERROR(RequireSynchronousCommit(conn.get()));
+  GRENS_RETURN_IF_ERROR(LockPostgresChain(conn.get(), chain_));
+  GRENS_RETURN_IF_ERROR(ResyncTail(conn.get()));
+  conn_ = std::move(conn);
+  return absl::OkStatus();
+}
+
+absl::Status PostgresDecisionLog::ResyncTail(PgConnection* conn) {
+  GRENS_ASSIGN_OR_RETURN(const PostgresTail tail,
+                         ReadPostgresTail(conn, chain_, frontier_.size(), last_leaf_, in_doubt_));
+  if (tail.in_doubt_committed && !in_doubt_.empty()) {
+    for (const Hash& leaf : in_doubt_) frontier_.Append(leaf);
+    last_leaf_ = in_doubt_.back();
+    committed_.store(frontier_.size());
+    Log(LogLevel::kInfo, "decision log: a batch whose commit answer was lost had committed",
+        {{"origin", chain_.origin}, {"records", absl::StrCat(in_doubt_.size())}});
+  }
+  in_doubt_.clear();
+  // A prune or a checkpoint may have committed with or after the lost answer.
+  first_unpruned_ = tail.pruned_below;
+  last_checkpoint_size_ = std::min(tail.last_checkpoint, frontier_.size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DecisionLog>> OpenPostgresDecisionLog(const PostgresDecisionLogOptions& options) {
+  if (options.dsn.empty()) return absl::InvalidArgumentError("decision_log.postgres_dsn: empty");
+  if (options.origin.empty()) return absl::InvalidArgumentError("decision_log.origin: empty");
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointSigner> signer,
+                         CheckpointSigner::FromKeyFile(options.signing_key_file, options.create_signing_key));
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Open(options.dsn, kApplicationName));
+  GRENS_RETURN_IF_ERROR(RequireSynchronousCommit(conn.get()));
+  GRENS_RETURN_IF_ERROR(EnsurePostgresSchema(conn.get()));
+  const Clock& clock = options.clock != nullptr ? *options.clock : WallClock();
+  GRENS_ASSIGN_OR_RETURN(PostgresChain chain,
+                         RegisterPostgresChain(conn.get(), options.origin, signer->public_key(), clock.Now()));
+  GRENS_RETURN_IF_ERROR(LockPostgresChain(conn.get(), chain));
+  GRENS_RETURN_IF_ERROR(CheckPostgresChainKey(chain, signer->public_key()));
+  MerkleFrontier frontier;
+  Hash last_leaf{};
+  int64_t last_checkpoint = 0;
+  GRENS_RETURN_IF_ERROR(
+      RebuildFrontier(PostgresLogStoreOn(conn.get(), chain).get(), &frontier, &last_leaf, &last_checkpoint));
+  return std::unique_ptr<DecisionLog>(new PostgresDecisionLog(options, std::move(signer), std::move(chain),
+                                                              std::move(conn), std::move(frontier), last_leaf,
+                                                              last_checkpoint));
+}
+
+}  // namespace grens::plugin
