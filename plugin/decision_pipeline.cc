@@ -62,7 +62,7 @@ void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* de
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();
   if (active == nullptr) return done(absl::UnavailableError("no policy is active: every event is refused"));
   const absl::Time now = clock_->Now();
-  active->policy->Evaluate(event, now, decision);
+  active->policy->Evaluate(event, now, active->Grants(event, *pseudonymizer_), decision);
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(

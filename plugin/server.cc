@@ -79,7 +79,8 @@ absl::Status Sidecar::Init() {
   GRENS_ASSIGN_OR_RETURN(log_, OpenSqliteDecisionLog(log_options));
   GRENS_ASSIGN_OR_RETURN(pseudonymizer_, Pseudonymizer::FromKeyFile(config_.pseudonym_key_file(), true));
   control_ = std::make_unique<TaskQueue>();
-  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
+  GRENS_ASSIGN_OR_RETURN(PolicyHolderOptions holder_options, MakePolicyHolderOptions(config_, pseudonymizer_.get()));
+  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr, std::move(holder_options));
   pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
                                                  config_.limits());
   guard_ = std::make_unique<GuardService>(pipeline_.get(), nullptr);
@@ -98,6 +99,19 @@ absl::Status Sidecar::Init() {
                              RequestReload(v1::POLICY_TRIGGER_FILE_WATCH);
                            }));
   }
+  return StartBreakGlass();
+}
+
+absl::Status Sidecar::StartBreakGlass() {
+  if (config_.break_glass_path().empty()) return absl::OkStatus();
+  if (!config_.disable_policy_watch()) {
+    GRENS_ASSIGN_OR_RETURN(case_watcher_, PolicyWatcher::Start(config_.break_glass_path(), [this] {
+                             control_->Post([this] { policies_->ReloadCases(); });
+                           }));
+  }
+  case_ticker_ = std::make_unique<Ticker>(absl::Seconds(1), [this] {
+    control_->Post([this] { policies_->TickCases(); });
+  });
   return absl::OkStatus();
 }
 
@@ -149,6 +163,8 @@ absl::Status Sidecar::Shutdown(absl::Duration grace) {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
   watcher_.reset();
+  case_watcher_.reset();
+  case_ticker_.reset();
   if (server_ != nullptr) {
     SetServing(false);
     // A real deadline: how long callers may still wait, whatever clock the policy sees.

@@ -19,6 +19,7 @@
 #include "plugin/policy_watcher.h"
 #include "plugin/pseudonymizer.h"
 #include "plugin/task_queue.h"
+#include "plugin/ticker.h"
 
 namespace grens::plugin {
 
@@ -52,6 +53,7 @@ class Sidecar {
   Sidecar(const v1::SidecarConfig& config, const Clock* clock);
   absl::Status Init();
   absl::Status BuildServer();
+  absl::Status StartBreakGlass();
   void SetServing(bool serving);
 
   const v1::SidecarConfig config_;
@@ -67,6 +69,9 @@ class Sidecar {
   std::unique_ptr<AuditLogService> audit_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PolicyWatcher> watcher_;
+  // Break-glass: the case files' watcher, and the ticker that lets cases start and expire.
+  std::unique_ptr<PolicyWatcher> case_watcher_;
+  std::unique_ptr<Ticker> case_ticker_;
   std::vector<std::string> addresses_;
   bool shut_down_ = false;
 };
