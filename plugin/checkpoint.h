@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grens/v1/audit_log.pb.h"
+#include "plugin/ed25519.h"
 #include "plugin/merkle.h"
 
 namespace grens::plugin {
@@ -18,7 +19,6 @@ class CheckpointSigner {
   // Loads a PEM private key; with `create_if_missing`, generates one (mode 0600).
   static absl::StatusOr<std::unique_ptr<CheckpointSigner>> FromKeyFile(const std::string& path,
                                                                       bool create_if_missing);
-  ~CheckpointSigner();
   CheckpointSigner(const CheckpointSigner&) = delete;
   CheckpointSigner& operator=(const CheckpointSigner&) = delete;
 
@@ -26,12 +26,11 @@ class CheckpointSigner {
   absl::StatusOr<v1::Checkpoint> Sign(const std::string& origin, int64_t size, const Hash& root,
                                       absl::Time time) const;
   // Raw 32-byte public key.
-  const std::string& public_key() const { return public_key_; }
+  const std::string& public_key() const { return key_->public_key(); }
 
  private:
-  explicit CheckpointSigner(void* pkey);
-  void* pkey_;  // EVP_PKEY*, owned
-  std::string public_key_;
+  explicit CheckpointSigner(std::unique_ptr<Ed25519Key> key) : key_(std::move(key)) {}
+  const std::unique_ptr<Ed25519Key> key_;
 };
 
 // The exact text a checkpoint signs: "grens checkpoint v1\n<origin>\n<size>\n

@@ -1,7 +1,8 @@
 // `grensctl policy ...`: the admin's checks on a policy file before it is
 // deployed. validate (schema and semantics), test (the agreement's own test
 // cases, a line per case, like `opa test`), explain (which clauses matched one
-// event and why the others did not).
+// event and why the others did not); keygen, sign and verify-signature (the
+// works council's co-signature) live in ctl_sign.cc.
 
 #include "plugin/ctl_policy.h"
 
@@ -15,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "grens/v1/event.pb.h"
+#include "plugin/ctl_sign.h"
 #include "policy/compiled_policy.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
@@ -32,7 +34,10 @@ constexpr char kPolicyUsage[] =
     "usage:\n"
     "  grensctl policy validate FILE\n"
     "  grensctl policy test FILE [SUITE]\n"
-    "  grensctl policy explain FILE --event EVENT.json [--at RFC3339]\n";
+    "  grensctl policy explain FILE --event EVENT.json [--at RFC3339]\n"
+    "  grensctl policy keygen --out PREFIX\n"
+    "  grensctl policy sign --key KEY FILE\n"
+    "  grensctl policy verify-signature --pub PUB.pem [--pub PUB.pem ...] FILE\n";
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "grensctl policy: %s\n%s", message.c_str(), kPolicyUsage);
@@ -244,6 +249,9 @@ int RunPolicyCommand(const std::vector<std::string>& args) {
   if (args[0] == "validate") return Validate(rest);
   if (args[0] == "test") return Test(rest);
   if (args[0] == "explain") return Explain(rest);
+  if (args[0] == "keygen") return RunPolicyKeygen(rest);
+  if (args[0] == "sign") return RunPolicySign(rest);
+  if (args[0] == "verify-signature") return RunPolicyVerifySignature(rest);
   if (args[0] == "help" || args[0] == "--help") {
     std::fputs(kPolicyUsage, stdout);
     return kOk;

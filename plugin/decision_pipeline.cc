@@ -99,7 +99,7 @@ void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* de
   }
   const absl::Time now = clock_->Now();
   const Steady::time_point evaluating = metrics_ != nullptr ? Steady::now() : Steady::time_point();
-  active->policy->Evaluate(event, now, decision);
+  active->policy->Evaluate(event, now, active->Grants(event, *pseudonymizer_), decision);
   if (metrics_ != nullptr) metrics_->ObserveEvaluation(Steady::now() - evaluating);
   Record(*active, event, now, received, decision, std::move(done));
 }

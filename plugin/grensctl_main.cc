@@ -1,5 +1,6 @@
 // grensctl: the admin's and the works council's command-line tool.
-//   grensctl policy validate|test|explain|sign ...   (admins: policy files)
+//   grensctl policy validate|test|explain|keygen|sign|verify-signature ...   (policy files)
+//   grensctl break-glass create|approve|verify ...   (break-glass case files)
 //   grensctl audit verify|witness|query|summary|export ...  (works council: the log)
 //   grensctl health --addr ADDR                      (operators: is grensd serving?)
 
@@ -10,6 +11,7 @@
 
 #include "plugin/ctl_audit.h"
 #include "plugin/ctl_health.h"
+#include "plugin/ctl_break_glass.h"
 #include "plugin/ctl_policy.h"
 
 namespace {
@@ -19,7 +21,12 @@ constexpr char kUsage[] =
     "  grensctl policy validate FILE\n"
     "  grensctl policy test FILE [SUITE]\n"
     "  grensctl policy explain FILE --event EVENT.json [--at RFC3339]\n"
+    "  grensctl policy keygen --out PREFIX\n"
+    "  grensctl policy sign --key KEY FILE\n"
+    "  grensctl policy verify-signature --pub PUB.pem [--pub PUB.pem ...] FILE\n"
+    "  grensctl break-glass create|approve|verify ...   (grensctl break-glass help)\n"
     "  grensctl audit verify|witness|query|summary|export ...   (grensctl audit help)\n"
+
     "  grensctl health --addr ADDR [--service NAME] [--timeout 2s] [--ca FILE]\n";
 
 }  // namespace
@@ -35,6 +42,7 @@ int main(int argc, char** argv) {
   if (group == "policy") return grens::plugin::RunPolicyCommand(args);
   if (group == "audit") return grens::plugin::RunAuditCommand(args);
   if (group == "health") return grens::plugin::RunHealthCommand(args);
+  if (group == "break-glass") return grens::plugin::RunBreakGlassCommand(args);
   std::fprintf(stderr, "grensctl: unknown command group '%s'\n%s", group.c_str(), kUsage);
   return 2;
 }

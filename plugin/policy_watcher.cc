@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,11 +23,16 @@ constexpr int kDebounceMillis = 150;
 absl::StatusOr<std::unique_ptr<PolicyWatcher>> PolicyWatcher::Start(const std::string& path,
                                                                    std::function<void()> changed) {
   const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    dir = path;
+    name.clear();
+  }
   const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return absl::InternalError(absl::StrCat("inotify: ", std::strerror(errno)));
-  if (inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+  if (inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
     const int err = errno;
     ::close(fd);
     return absl::InternalError(absl::StrCat("cannot watch ", dir, ": ", std::strerror(err)));
@@ -66,8 +72,9 @@ void PolicyWatcher::Run() {
     for (ssize_t offset = 0; offset < n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
       const std::string name = event->len > 0 ? event->name : "";
-      // The file itself, or the ConfigMap's ..data symlink it resolves through.
-      if (name == file_name_ || name == "..data") pending = true;
+      // The file itself, its signatures, or the ConfigMap's ..data symlink it
+      // resolves through.
+      if (file_name_.empty() || name == file_name_ || name == file_name_ + ".sig" || name == "..data") pending = true;
       offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
   }

@@ -10,12 +10,14 @@
 
 namespace grens::plugin {
 
-// Watches a policy file with inotify and calls `changed` when its content may
-// have changed. It watches the file's directory, not the file, so it sees
-// editors that write a temporary file and rename it over the policy, and
-// Kubernetes ConfigMaps that atomically swap the `..data` symlink. Events
-// arriving close together are coalesced. The callback runs on the watcher's
-// thread and should only post work elsewhere. Stops and joins on destruction.
+// Watches a policy file with inotify and calls `changed` when its content (or
+// that of its signature file, FILE.sig) may have changed; given a directory
+// (break-glass cases), any change in it counts. It watches the file's
+// directory, not the file, so it sees editors that write a temporary file and
+// rename it over the policy, and Kubernetes ConfigMaps that atomically swap the
+// `..data` symlink. Events arriving close together are coalesced. The callback
+// runs on the watcher's thread and should only post work elsewhere. Stops and
+// joins on destruction.
 class PolicyWatcher {
  public:
   static absl::StatusOr<std::unique_ptr<PolicyWatcher>> Start(const std::string& path, std::function<void()> changed);
@@ -29,7 +31,7 @@ class PolicyWatcher {
 
   const int inotify_fd_;
   const int stop_fd_;  // eventfd that wakes the thread to stop
-  const std::string file_name_;
+  const std::string file_name_;  // "" = any file in the directory
   const std::function<void()> changed_;
   std::thread thread_;
 };

@@ -52,7 +52,8 @@ absl::Status Sidecar::Init() {
   guard_limits.in_flight = limiter_.get();
   guard_limits.max_stream_messages = config_.limits().max_stream_messages();
   control_ = std::make_unique<TaskQueue>();
-  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr);
+  GRENS_ASSIGN_OR_RETURN(PolicyHolderOptions holder_options, MakePolicyHolderOptions(config_, pseudonymizer_.get()));
+  policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr, std::move(holder_options));
   pipeline_ = std::make_unique<DecisionPipeline>(policies_.get(), log_.get(), pseudonymizer_.get(), clock_,
                                                  config_.limits(), metrics_.get());
   GRENS_ASSIGN_OR_RETURN(std::shared_ptr<const adapters::Directory> directory, LoadDirectory(config_));
@@ -83,6 +84,19 @@ absl::Status Sidecar::Init() {
                              RequestReload(v1::POLICY_TRIGGER_FILE_WATCH);
                            }));
   }
+  return StartBreakGlass();
+}
+
+absl::Status Sidecar::StartBreakGlass() {
+  if (config_.break_glass_path().empty()) return absl::OkStatus();
+  if (!config_.disable_policy_watch()) {
+    GRENS_ASSIGN_OR_RETURN(case_watcher_, PolicyWatcher::Start(config_.break_glass_path(), [this] {
+                             control_->Post([this] { policies_->ReloadCases(); });
+                           }));
+  }
+  case_ticker_ = std::make_unique<Ticker>(absl::Seconds(1), [this] {
+    control_->Post([this] { policies_->TickCases(); });
+  });
   return absl::OkStatus();
 }
 
@@ -138,6 +152,8 @@ absl::Status Sidecar::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stopping_.store(true);
   watcher_.reset();
+  case_watcher_.reset();
+  case_ticker_.reset();
   SetServing(false);
   if (server_ != nullptr) {
     // A real deadline: how long callers may still wait, whatever clock the policy sees.

@@ -26,6 +26,7 @@
 #include "plugin/policy_watcher.h"
 #include "plugin/pseudonymizer.h"
 #include "plugin/task_queue.h"
+#include "plugin/ticker.h"
 
 namespace grens::plugin {
 
@@ -77,6 +78,7 @@ class Sidecar {
   // The metrics/health HTTP endpoint and the health-only gRPC listener, if
   // configured (server_ops.cc).
   absl::Status StartOpsEndpoints();
+  absl::Status StartBreakGlass();
   void SetServing(bool serving);
 
   const v1::SidecarConfig config_;
@@ -102,6 +104,9 @@ class Sidecar {
   std::unique_ptr<grpc::Server> health_server_;
   std::unique_ptr<MetricsHttpServer> metrics_http_;
   std::unique_ptr<PolicyWatcher> watcher_;
+  // Break-glass: the case files' watcher, and the ticker that lets cases start and expire.
+  std::unique_ptr<PolicyWatcher> case_watcher_;
+  std::unique_ptr<Ticker> case_ticker_;
   std::vector<std::string> addresses_;
   bool shut_down_ = false;
   // Set when Shutdown starts; atomic because /readyz reads it from HTTP threads.

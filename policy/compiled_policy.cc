@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "policy/break_glass.h"
 #include "policy/compiled_policy_internal.h"
 #include "policy/durations.h"
 
@@ -35,6 +37,7 @@ class Compiler {
     CompileBansAndExemptions();
     CompileCaps();
     CompileRules();
+    CompileBreakGlass();
     if (diagnostics_->size() != before) return nullptr;
     return std::move(impl_);
   }
@@ -63,6 +66,7 @@ class Compiler {
   void CompileBansAndExemptions();
   void CompileCaps();
   void CompileRules();
+  void CompileBreakGlass();
   void CompileMatch(const v1::Match& match, const std::string& path, CompiledRule* rule);
   void CompileObligations(const v1::RuleObligations& o, const std::string& path, CompiledRule* rule);
 
@@ -195,21 +199,39 @@ void Compiler::CompileGroups() {
 }
 
 void Compiler::CompilePatterns() {
+  std::vector<std::unique_ptr<const RedactionPattern>> patterns;
   for (int i = 0; i < policy_.redaction_patterns_size(); ++i) {
     const v1::RedactionPattern& p = policy_.redaction_patterns(i);
     const std::string path = absl::StrCat("redaction_patterns[", i, "]");
     if (p.name().empty()) Error(path + ".name", "pattern without name");
     if (pattern_index_.contains(p.name())) {
       Error(path + ".name", absl::StrCat("duplicate redaction pattern '", p.name(), "'"));
-    }
-    if (impl_->patterns.size() == 64) {
-      Error(path, "at most 64 redaction patterns are supported");
-      return;
+      continue;
     }
     std::unique_ptr<const RedactionPattern> compiled = RedactionPattern::Compile(p, path, diagnostics_);
-    pattern_index_.emplace(p.name(), static_cast<int>(impl_->patterns.size()));
-    impl_->patterns.push_back(std::move(compiled));  // null on error; never used then
+    // A pattern that does not compile stays known (index -1) so that rules
+    // naming it are not also reported as naming an undefined pattern.
+    pattern_index_.emplace(p.name(), compiled == nullptr ? -1 : static_cast<int>(patterns.size()));
+    if (compiled != nullptr) patterns.push_back(std::move(compiled));
   }
+  // Built-ins that rules name without defining them come after, in catalogue order.
+  absl::flat_hash_set<std::string> wanted;
+  for (const v1::Rule& r : policy_.rules()) {
+    for (const std::string& name : r.obligations().redact()) {
+      if (!pattern_index_.contains(name)) wanted.insert(name);
+    }
+  }
+  for (const BuiltinPattern& b : BuiltinRedactionPatterns()) {
+    if (!wanted.contains(b.name)) continue;
+    pattern_index_.emplace(b.name, static_cast<int>(patterns.size()));
+    patterns.push_back(RedactionPattern::Builtin(b.name));
+  }
+  absl::StatusOr<std::unique_ptr<const RedactionSet>> set = RedactionSet::Build(std::move(patterns));
+  if (!set.ok()) {
+    Error("redaction_patterns", std::string(set.status().message()));
+    return;
+  }
+  impl_->redaction = std::move(*set);
 }
 
 void Compiler::CompileCalendars() {
@@ -311,11 +333,15 @@ void Compiler::CompileObligations(const v1::RuleObligations& o, const std::strin
   for (int i = 0; i < o.redact_size(); ++i) {
     auto it = pattern_index_.find(o.redact(i));
     if (it == pattern_index_.end()) {
+      std::vector<std::string> builtins;
+      for (const BuiltinPattern& b : BuiltinRedactionPatterns()) builtins.push_back(b.name);
       Error(absl::StrCat(path, ".redact[", i, "]"),
-            absl::StrCat("redaction pattern '", o.redact(i), "' is not defined in redaction_patterns"));
+            absl::StrCat("redaction pattern '", o.redact(i),
+                         "' is neither defined in redaction_patterns nor built in (",
+                         absl::StrJoin(builtins, ", "), ")"));
       continue;
     }
-    rule->redactions |= uint64_t{1} << it->second;
+    if (it->second >= 0) rule->redactions |= uint64_t{1} << it->second;
   }
 }
 
@@ -341,6 +367,16 @@ void Compiler::CompileRules() {
     }
     impl_->rules.push_back(std::move(rule));
   }
+}
+
+void Compiler::CompileBreakGlass() {
+  if (!policy_.has_break_glass()) return;
+  const v1::BreakGlass& b = policy_.break_glass();
+  CheckBreakGlassClause(policy_, diagnostics_);
+  if (!b.clause().empty()) CheckClause(b.clause(), "break_glass.clause");
+  impl_->break_glass = true;
+  impl_->break_glass_categories = CategoryMask(b.categories(), "break_glass.categories", false);
+  impl_->break_glass_reason = Reason(b.clause(), "grens:break-glass", "authorised by a break-glass case");
 }
 
 }  // namespace

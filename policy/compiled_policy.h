@@ -1,12 +1,14 @@
 #ifndef GRENS_POLICY_COMPILED_POLICY_H_
 #define GRENS_POLICY_COMPILED_POLICY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "grens/v1/decision.pb.h"
 #include "grens/v1/event.pb.h"
 #include "grens/v1/policy.pb.h"
@@ -24,6 +26,18 @@ struct RuleTrace {
   // Why it matched, or the first condition that did not ("category SCREENSHOT
   // not in [PRESENCE]", "outside working time in calendar nl-office").
   std::string explanation;
+};
+
+// A break-glass case (R11) as the engine sees it while judging one event: the
+// caller has checked the case against the agreement (CheckBreakGlassCase in
+// policy/break_glass.h) and its approvers' signatures, and found that it names
+// the event's subject. A plain value.
+struct BreakGlassGrant {
+  std::string case_id;
+  uint32_t category_mask = 0;  // bit (1 << v1::Category) per category the case unlocks
+  // In effect from start (inclusive) until end (exclusive).
+  absl::Time start = absl::InfiniteFuture();
+  absl::Time end = absl::InfinitePast();
 };
 
 // The compiled form, defined in policy/compiled_policy_internal.h.
@@ -52,8 +66,20 @@ class CompiledPolicy {
   // transformed event (allowed events only: redacted or dropped content),
   // event_id, policy id and revision. decision_id and log_index are left for the
   // caller. Pure: no I/O, no locks, no allocation beyond the decision itself.
-  void Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
-  v1::Decision Evaluate(const v1::MonitoringEvent& event, absl::Time now) const;
+  //
+  // `grants` are the break-glass cases that name the event's subject. One that
+  // is in effect at `now` and covers the category turns a denial by a rule or by
+  // the default into ALLOW_WITH_OBLIGATIONS citing the agreement's break-glass
+  // clause, with Obligations.break_glass_case set. It never overrides the
+  // agreement being out of force, an unknown category, a ban (R3), an
+  // exemption (R10), an unregistered collector or a retention cap.
+  void Evaluate(const v1::MonitoringEvent& event, absl::Time now, absl::Span<const BreakGlassGrant> grants,
+                v1::Decision* decision) const;
+  void Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const {
+    Evaluate(event, now, {}, decision);
+  }
+  v1::Decision Evaluate(const v1::MonitoringEvent& event, absl::Time now,
+                        absl::Span<const BreakGlassGrant> grants = {}) const;
 
   // The agreement's answer to something it does not describe at all, such as
   // an HTTP call that no ext_authz route maps to an event: denied citing the
@@ -63,8 +89,10 @@ class CompiledPolicy {
   // Same contract as Evaluate otherwise.
   void EvaluateDefault(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
 
-  // One trace per rule, exemption, ban, cap and built-in check, in evaluation order.
-  std::vector<RuleTrace> Explain(const v1::MonitoringEvent& event, absl::Time now) const;
+  // One trace per rule, exemption, ban, cap and built-in check (and break-glass
+  // grant), in evaluation order.
+  std::vector<RuleTrace> Explain(const v1::MonitoringEvent& event, absl::Time now,
+                                 absl::Span<const BreakGlassGrant> grants = {}) const;
 
   const v1::Policy& policy() const;
   const std::string& revision() const;

@@ -112,7 +112,15 @@ struct CompiledPolicyImpl {
   std::vector<CompiledRule> rules;
   // Rule indices per category, in file order (a rule without categories is in all).
   std::array<std::vector<int>, kCategoryCount> rules_by_category;
-  std::vector<std::unique_ptr<const RedactionPattern>> patterns;
+  // Every redaction pattern rules ask for, in application order; a rule's
+  // `redactions` bit i is pattern i of this set.
+  std::unique_ptr<const RedactionSet> redaction;
+
+  // Break-glass (R11): whether the agreement allows cases at all, which
+  // categories they may unlock (0 = any not banned), and the clause they cite.
+  bool break_glass = false;
+  uint32_t break_glass_categories = 0;
+  ReasonTemplate break_glass_reason;
 
   // The bitmask of named groups the subject belongs to.
   uint64_t SubjectGroups(const v1::Subject& subject) const;

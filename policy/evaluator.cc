@@ -1,7 +1,7 @@
 // CompiledPolicy::Evaluate and Explain: one pass over the compiled policy in the
 // order DESIGN.md fixes (in force, category, bans, exemptions, registered
-// collectors, rules, retention caps, group size, default). Explain runs the same
-// pass with a trace so the two can never disagree.
+// collectors, rules, break-glass, retention caps, group size, default). Explain
+// runs the same pass with a trace so the two can never disagree.
 
 #include <algorithm>
 #include <string>
@@ -200,22 +200,31 @@ struct Merged {
 // trace is wanted, in which case every stage is traced.
 class Judge {
  public:
-  Judge(const Impl& impl, const v1::MonitoringEvent& event, absl::Time now, v1::Decision* d,
-        std::vector<RuleTrace>* trace)
-      : impl_(impl), event_(event), now_(now), d_(d), trace_(trace), facts_(impl, event) {}
+  Judge(const Impl& impl, const v1::MonitoringEvent& event, absl::Time now,
+        absl::Span<const BreakGlassGrant> grants, v1::Decision* d, std::vector<RuleTrace>* trace)
+      : impl_(impl), event_(event), now_(now), grants_(grants), d_(d), trace_(trace), facts_(impl, event) {}
 
   void Run() {
     Start();
+    // Denials no break-glass case can lift: not in force, no category, bans,
+    // exemptions, unregistered collectors.
+    bool final_denial = false;
     if (trace_ != nullptr) {
       // With a trace every stage runs (a braced list evaluates left to right),
       // so explain shows them all; the decision is the same either way.
       const bool stages[] = {CheckInForce(), CheckCategory(), CheckBans(), CheckExemptions(), CheckCollector()};
       (void)stages;
+      final_denial = denied_;
     } else if (CheckInForce() || CheckCategory() || CheckBans() || CheckExemptions() || CheckCollector()) {
       return Deny();
     }
     Merged merged;
     const bool allowed = MatchRules(&merged);
+    const bool refused = denied_ || (!allowed && impl_.default_effect == v1::EFFECT_DENY);
+    if (refused && !grants_.empty()) {
+      const BreakGlassGrant* grant = FindGrant();
+      if (grant != nullptr && !final_denial) return AllowUnderCase(*grant);
+    }
     if (denied_) return Deny();
     if (!allowed) return ApplyDefault();
     if (CheckCaps(merged) || CheckGroupSize(merged)) return Deny();
@@ -375,6 +384,65 @@ class Judge {
     return too_small && Denying(reason);
   }
 
+  enum class GrantState { kApplies, kOtherCategory, kNotAllowed, kNotYet, kExpired, kNoClause };
+
+  GrantState StateOf(const BreakGlassGrant& g) const {
+    const uint32_t bit = Bit(facts_.category());
+    if (!impl_.break_glass) return GrantState::kNoClause;
+    if (!(g.category_mask & bit)) return GrantState::kOtherCategory;
+    if (impl_.break_glass_categories != 0 && !(impl_.break_glass_categories & bit)) return GrantState::kNotAllowed;
+    if (now_ < g.start) return GrantState::kNotYet;
+    if (now_ >= g.end) return GrantState::kExpired;
+    return GrantState::kApplies;
+  }
+
+  std::string Describe(const BreakGlassGrant& g, GrantState state) const {
+    const std::string category = CategoryName(facts_.category());
+    switch (state) {
+      case GrantState::kApplies:
+        return absl::StrCat("case ", g.case_id, " covers ", category, " until ", absl::FormatTime(g.end));
+      case GrantState::kOtherCategory: return absl::StrCat("case ", g.case_id, " does not cover ", category);
+      case GrantState::kNotAllowed:
+        return absl::StrCat("case ", g.case_id, ": the clause does not allow break-glass for ", category);
+      case GrantState::kNotYet:
+        return absl::StrCat("case ", g.case_id, " is not in effect before ", absl::FormatTime(g.start));
+      case GrantState::kExpired: return absl::StrCat("case ", g.case_id, " expired at ", absl::FormatTime(g.end));
+      case GrantState::kNoClause: return absl::StrCat("case ", g.case_id, ": the agreement has no break-glass clause");
+    }
+    return "";
+  }
+
+  // The first grant in effect for this event's category at now_, or null.
+  const BreakGlassGrant* FindGrant() {
+    const BreakGlassGrant* found = nullptr;
+    for (const BreakGlassGrant& g : grants_) {
+      const GrantState state = StateOf(g);
+      Trace(trace_, impl_.break_glass_reason, state == GrantState::kApplies, [&] { return Describe(g, state); });
+      if (state == GrantState::kApplies && found == nullptr) found = &g;
+      if (found != nullptr && trace_ == nullptr) break;
+    }
+    return found;
+  }
+
+  // The case lifts a denial by rules or by the default. The case is cited
+  // first, then what it overrode (with the effect those reasons argued for), so
+  // the works council sees both. Retention caps still apply; rule obligations do
+  // not, as no rule allowed the event.
+  void AllowUnderCase(const BreakGlassGrant& grant) {
+    google::protobuf::RepeatedPtrField<v1::Reason> overridden;
+    overridden.Swap(d_->mutable_reasons());
+    denied_ = false;
+    ReasonTemplate cited = impl_.break_glass_reason;
+    cited.message = absl::StrCat("authorised by break-glass case ", grant.case_id);
+    AddReason(cited, v1::EFFECT_ALLOW_WITH_OBLIGATIONS, d_);
+    if (overridden.empty()) AddReason(impl_.default_reason, v1::EFFECT_DENY, d_);
+    for (v1::Reason& r : overridden) *d_->add_reasons() = std::move(r);
+    const Merged none;
+    if (CheckCaps(none)) return Deny();
+    d_->mutable_obligations()->set_break_glass_case(grant.case_id);
+    Allow(none);
+  }
+
   void Allow(const Merged& merged) {
     v1::Obligations* o = d_->mutable_obligations();
     if (limited_ && granted_) {
@@ -393,26 +461,31 @@ class Judge {
       *out = event_;
       if (merged.drop_content) out->clear_content();
       ApplyRedactions(merged.redactions, out, o);
+      // Nothing to redact and nothing else to change: the event may be kept as sent.
+      if (!merged.drop_content && !merged.pseudonymise && o->redactions_applied().empty()) {
+        d_->clear_transformed_event();
+      }
     }
     const bool obligations = o->retention_limited() || o->pseudonymise() || o->human_review() ||
-                             o->min_group_size() > 0 || merged.drop_content || !o->redactions_applied().empty();
+                             o->min_group_size() > 0 || merged.drop_content || !o->redactions_applied().empty() ||
+                             !o->break_glass_case().empty();
     d_->set_effect(obligations ? v1::EFFECT_ALLOW_WITH_OBLIGATIONS : v1::EFFECT_ALLOW);
     if (!obligations) d_->clear_obligations();
   }
 
   void ApplyRedactions(uint64_t mask, v1::MonitoringEvent* out, v1::Obligations* o) {
-    if (mask == 0) return;
-    for (size_t p = 0; p < impl_.patterns.size(); ++p) {
-      if (!(mask & (uint64_t{1} << p))) continue;
-      bool fired = false;
-      for (v1::ContentField& field : *out->mutable_content()) fired |= impl_.patterns[p]->Apply(field.mutable_text());
-      if (fired) o->add_redactions_applied(impl_.patterns[p]->name());
+    if (mask == 0 || impl_.redaction == nullptr) return;
+    uint64_t fired = 0;
+    for (v1::ContentField& field : *out->mutable_content()) fired |= impl_.redaction->Apply(mask, field.mutable_text());
+    for (int p = 0; fired != 0 && p < impl_.redaction->size(); ++p) {
+      if (fired & (uint64_t{1} << p)) o->add_redactions_applied(impl_.redaction->pattern(p).name());
     }
   }
 
   const Impl& impl_;
   const v1::MonitoringEvent& event_;
   const absl::Time now_;
+  const absl::Span<const BreakGlassGrant> grants_;
   v1::Decision* d_;
   std::vector<RuleTrace>* trace_;
   Facts facts_;
@@ -423,24 +496,27 @@ class Judge {
 
 }  // namespace
 
-void CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const {
-  Judge(*impl_, event, now, decision, nullptr).Run();
+void CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now,
+                              absl::Span<const BreakGlassGrant> grants, v1::Decision* decision) const {
+  Judge(*impl_, event, now, grants, decision, nullptr).Run();
 }
 
-v1::Decision CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now) const {
+v1::Decision CompiledPolicy::Evaluate(const v1::MonitoringEvent& event, absl::Time now,
+                                      absl::Span<const BreakGlassGrant> grants) const {
   v1::Decision decision;
-  Evaluate(event, now, &decision);
+  Evaluate(event, now, grants, &decision);
   return decision;
 }
 
 void CompiledPolicy::EvaluateDefault(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const {
-  Judge(*impl_, event, now, decision, nullptr).RunDefault();
+  Judge(*impl_, event, now, {}, decision, nullptr).RunDefault();
 }
 
-std::vector<RuleTrace> CompiledPolicy::Explain(const v1::MonitoringEvent& event, absl::Time now) const {
+std::vector<RuleTrace> CompiledPolicy::Explain(const v1::MonitoringEvent& event, absl::Time now,
+                                               absl::Span<const BreakGlassGrant> grants) const {
   std::vector<RuleTrace> trace;
   v1::Decision decision;
-  Judge(*impl_, event, now, &decision, &trace).Run();
+  Judge(*impl_, event, now, grants, &decision, &trace).Run();
   return trace;
 }
 

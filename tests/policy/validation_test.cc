@@ -105,7 +105,7 @@ rules:
     clause: "7"
     effect: ALLOW
     match: {groups: [staf]}
-    obligations: {redact: [bsn]}
+    obligations: {redact: [bsn, passport]}
 )");
   ASSERT_THAT(d, SizeIs(5));
   EXPECT_EQ(d[0].field_path, "default_calendar");
@@ -116,7 +116,9 @@ rules:
   EXPECT_THAT(d[2].message, HasSubstr("clause '7' is not defined"));
   EXPECT_EQ(d[3].field_path, "rules[0].match.groups[0]");
   EXPECT_EQ(d[3].line, 13);
-  EXPECT_EQ(d[4].field_path, "rules[0].obligations.redact[0]");
+  // bsn is built in; passport is neither defined nor built in.
+  EXPECT_EQ(d[4].field_path, "rules[0].obligations.redact[1]");
+  EXPECT_THAT(d[4].message, HasSubstr("'passport' is neither defined in redaction_patterns nor built in (email, iban"));
 }
 
 TEST(Validation, NegativeOrUnparsableRetention) {

@@ -1,0 +1,36 @@
+#ifndef GRENS_PLUGIN_CTL_FLAGS_H_
+#define GRENS_PLUGIN_CTL_FLAGS_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace grens::plugin {
+
+// The arguments of one grensctl command: `--name VALUE` or `--name=VALUE`
+// (repeatable) and positional arguments. A plain value.
+struct CtlArgs {
+  std::multimap<std::string, std::string> flags;
+  std::vector<std::string> positional;
+
+  // The last value of `name`, or "".
+  std::string Get(const std::string& name) const;
+  // Every value of `name`, in order.
+  std::vector<std::string> All(const std::string& name) const;
+};
+
+// Splits `args`; InvalidArgument naming an unknown flag or one without a value.
+absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const std::set<std::string>& flags);
+
+// Replaces `path` with `contents` by writing a temporary file beside it, syncing
+// it and renaming it over `path`, so a watcher (grensd) never reads half a file.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
+
+}  // namespace grens::plugin
+
+#endif  // GRENS_PLUGIN_CTL_FLAGS_H_
