@@ -33,6 +33,9 @@ ABSL_FLAG(std::string, health_address, "",
           "plaintext gRPC address serving only grpc.health.v1, e.g. 0.0.0.0:8081 (default off)");
 ABSL_FLAG(std::string, ready_file, "", "write the bound addresses here, one per line, once serving");
 ABSL_FLAG(bool, print_config, false, "print the effective config and exit");
+ABSL_FLAG(std::string, clock_start, "",
+          "for tests and drills only: judge as if the clock had read this RFC 3339 instant at start-up "
+          "(it runs at real speed from there); every record is then stamped with that time too");
 
 namespace {
 
@@ -97,8 +100,20 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  grens::plugin::SystemClock clock;
-  absl::StatusOr<std::unique_ptr<grens::plugin::Sidecar>> sidecar = grens::plugin::Sidecar::Start(*config, &clock);
+  std::unique_ptr<grens::plugin::Clock> clock = std::make_unique<grens::plugin::SystemClock>();
+  if (!absl::GetFlag(FLAGS_clock_start).empty()) {
+    absl::Time start;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_clock_start), &start, &error)) {
+      Log(LogLevel::kError, "bad configuration", {{"error", "--clock_start: not an RFC 3339 time"}});
+      return 2;
+    }
+    clock = std::make_unique<grens::plugin::OffsetClock>(start);
+    Log(LogLevel::kWarn, "the clock is moved: decisions are judged and stamped as of --clock_start",
+        {{"clock_start", absl::GetFlag(FLAGS_clock_start)}});
+  }
+  absl::StatusOr<std::unique_ptr<grens::plugin::Sidecar>> sidecar =
+      grens::plugin::Sidecar::Start(*config, clock.get());
   if (!sidecar.ok()) {
     Log(LogLevel::kError, "cannot start", {{"error", std::string(sidecar.status().message())}});
     return 1;

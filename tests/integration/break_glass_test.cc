@@ -78,7 +78,7 @@ class BreakGlassTest : public ::testing::Test {
   void OpenCase(const std::string& id, absl::Duration from, absl::Duration to, const std::string& subject_flags,
                 const std::vector<std::string>& approvers) {
     const std::string staged = absl::StrCat(dir_.path(), "/staging/", id, ".yaml");
-    const absl::Time now = absl::Now();
+    const absl::Time now = GrensdClockStart();
     std::string out;
     ASSERT_EQ(RunGrensctl(absl::StrCat("break-glass create --policy ", policy_, " --id ", id,
                                        " --reason 'SIEM alert 17: bulk download' --category SECURITY_AUDIT",
@@ -111,7 +111,7 @@ class BreakGlassTest : public ::testing::Test {
     e.set_category(category);
     e.set_purpose("incident_investigation");
     e.mutable_subject()->set_id(subject);
-    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(GrensdClockStart()));
     return e;
   }
 
@@ -208,8 +208,8 @@ TEST_F(BreakGlassTest, ACaseForABannedCategoryIsRejectedAndTheBanHolds) {
   c.set_policy_id("nl-voorbeeld-2026");
   c.set_reason("screenshots of a suspect's screen");
   c.add_categories(v1::CATEGORY_SCREENSHOT);
-  c.mutable_start()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Hours(1)));
-  c.mutable_end()->set_seconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+  c.mutable_start()->set_seconds(absl::ToUnixSeconds(GrensdClockStart() - absl::Hours(1)));
+  c.mutable_end()->set_seconds(absl::ToUnixSeconds(GrensdClockStart() + absl::Hours(24)));
   v1::CaseSubject* s = c.add_subjects();
   s->set_tenant("voorbeeld");
   s->set_id("u-1001");

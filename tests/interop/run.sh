@@ -12,7 +12,7 @@ if [ ! -d "$HERE/node_modules/@grpc/grpc-js" ]; then
 fi
 WORK="$(mktemp -d)"
 trap 'kill -9 "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-"$BIN/grensd" --policy "$ROOT/policy/examples/nl-agreement.yaml" --listen 127.0.0.1:0 \
+"$BIN/grensd" --policy "$ROOT/policy/examples/nl-agreement.yaml" --listen 127.0.0.1:0 --clock_start 2026-06-03T13:00:00Z \
   --data_dir "$WORK/data" --ready_file "$WORK/ready" 2>"$WORK/grensd.log" &
 PID=$!
 # grensd writes the ready file once it is SERVING; poll for it, bounded.

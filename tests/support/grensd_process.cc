@@ -43,11 +43,25 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& stderr_path
   return pid;
 }
 
+}  // namespace
+
+absl::Time GrensdClockStart() {
+  absl::Time t;
+  std::string error;
+  absl::ParseTime(absl::RFC3339_full, kGrensdClockStart, &t, &error);
+  return t;
+}
+
+namespace {
+
 std::vector<std::string> Command(const TempDir& dir, const std::string& config_yaml, std::vector<std::string> args) {
   const std::string config = dir.Write("grensd.yaml", config_yaml);
   std::vector<std::string> command = {std::string(GRENS_BIN_DIR) + "/grensd", "--config", config, "--ready_file",
                                       dir.path() + "/ready"};
   if (config_yaml.find("listeners") == std::string::npos) command.push_back("--listen=127.0.0.1:0");
+  bool own_clock = false;
+  for (const std::string& a : args) own_clock |= a.rfind("--clock_start", 0) == 0;
+  if (!own_clock) command.push_back(std::string("--clock_start=") + kGrensdClockStart);
   command.insert(command.end(), args.begin(), args.end());
   return command;
 }

@@ -17,6 +17,14 @@
 
 namespace grens::testing {
 
+// The instant every grensd these tests start reads at start-up
+// (--clock_start; its clock runs at real speed from there): a Wednesday
+// afternoon inside both example agreements' terms and after every event the
+// tests send, so that the suite never depends on the day or time it runs.
+// Tests that start grensd with their own --clock_start keep theirs.
+inline constexpr char kGrensdClockStart[] = "2026-06-03T13:00:00Z";
+absl::Time GrensdClockStart();
+
 // A fresh directory under /tmp, removed by the destructor.
 class TempDir {
  public:
