@@ -1,10 +1,14 @@
 #include "plugin/decision_record.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 #include <set>
 #include <utility>
 
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace grens::plugin {
 
@@ -68,6 +72,43 @@ std::string CanonicalBytes(const v1::LogRecord& record) {
   source->SerializeToCodedStream(&coded);
   coded.Trim();
   return out;
+}
+
+PreparedRecord PrepareRecord(v1::LogRecord r) {
+  PreparedRecord p;
+  p.kind = r.kind();
+  p.effect = r.effect();
+  p.category = r.category();
+  if (!r.clause_ids().empty()) p.clause_ids = absl::StrCat(",", absl::StrJoin(r.clause_ids(), ","), ",");
+  r.clear_index();
+  r.clear_time();
+  p.tail = CanonicalBytes(r);
+  p.platform = std::move(*r.mutable_platform());
+  p.collector = std::move(*r.mutable_collector());
+  return p;
+}
+
+void SetRecordTime(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t seconds = absl::ToUnixSeconds(time);  // floors, so nanos are never negative
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+}
+
+void AppendCanonicalBytes(const PreparedRecord& record, int64_t index, absl::Time time, std::string* out) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::Timestamp stamp;
+  SetRecordTime(time, &stamp);
+  uint8_t prefix[2 * (1 + 10) + 1 + 1 + 10 + 1 + 5];
+  uint8_t* p = prefix;
+  // proto3 leaves a zero scalar out; the time message is always set.
+  if (index != 0) p = WireFormatLite::WriteInt64ToArray(1, index, p);
+  p = WireFormatLite::WriteTagToArray(2, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, p);
+  p = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(stamp.ByteSizeLong()), p);
+  if (stamp.seconds() != 0) p = WireFormatLite::WriteInt64ToArray(1, stamp.seconds(), p);
+  if (stamp.nanos() != 0) p = WireFormatLite::WriteInt32ToArray(2, stamp.nanos(), p);
+  out->reserve(out->size() + static_cast<size_t>(p - prefix) + record.tail.size());
+  out->append(reinterpret_cast<const char*>(prefix), static_cast<size_t>(p - prefix));
+  out->append(record.tail);
 }
 
 }  // namespace grens::plugin

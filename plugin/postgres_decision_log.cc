@@ -21,6 +21,8 @@
 
 #include "plugin/postgres_decision_log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -50,7 +52,7 @@ constexpr char kApplicationName[] = "grensd";
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
 
 struct Pending {
-  v1::LogRecord record;
+  PreparedRecord record;  // prepared on the appending thread
   DecisionLog::CommitCallback done;
 };
 
@@ -59,12 +61,6 @@ const Clock& WallClock() {
   return *clock;
 }
 
-void StampRecord(v1::LogRecord* r, int64_t index, absl::Time now) {
-  r->set_index(index);
-  const int64_t seconds = absl::ToUnixSeconds(now);
-  r->mutable_time()->set_seconds(seconds);
-  r->mutable_time()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(seconds))));
-}
 
 class PostgresDecisionLog final : public DecisionLog {
  public:
@@ -83,12 +79,16 @@ class PostgresDecisionLog final : public DecisionLog {
         last_prune_check_(clock_->Now()),
         first_unpruned_(chain_.pruned_below),
         committed_(frontier_.size()) {
-    writer_ = std::thread([this] { Run(); });
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "grens-log");  // for top -H, perf and gdb
+      Run();
+    });
   }
 
   ~PostgresDecisionLog() override { (void)Close(); }
 
   void Append(v1::LogRecord record, CommitCallback done) override {
+    PreparedRecord prepared = PrepareRecord(std::move(record));  // outside the lock, on the caller's thread
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
@@ -97,7 +97,7 @@ class PostgresDecisionLog final : public DecisionLog {
       } else if (!available_) {
         refused = unavailable_;
       } else {
-        queue_.push_back({std::move(record), std::move(done)});
+        queue_.push_back({std::move(prepared), std::move(done)});
         if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
         return;
       }
@@ -233,11 +233,11 @@ absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64
   std::vector<Hash> leaves;
   leaves.reserve(batch->size());
   for (size_t i = 0; i < batch->size(); ++i) {
-    v1::LogRecord& r = (*batch)[i].record;
-    StampRecord(&r, frontier_.size() + static_cast<int64_t>(i), now);
-    const std::string body = CanonicalBytes(r);
+    const int64_t index = frontier_.size() + static_cast<int64_t>(i);
+    std::string body;
+    AppendCanonicalBytes((*batch)[i].record, index, now, &body);
     leaves.push_back(LeafHash(body));
-    EncodePostgresRecord(chain_.id, r, body, leaves.back(), absl::ToUnixNanos(now), &rows);
+    EncodePostgresRecord(chain_.id, index, (*batch)[i].record, body, leaves.back(), absl::ToUnixNanos(now), &rows);
   }
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   absl::Status status = conn_->Exec("BEGIN");
@@ -313,7 +313,7 @@ absl::Status PostgresDecisionLog::PruneIfDue() {
                                absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
                                "): attributes removed, leaf hashes kept"));
   std::vector<Pending> batch;
-  batch.push_back({std::move(record), [](absl::StatusOr<int64_t>) {}});
+  batch.push_back({PrepareRecord(std::move(record)), [](absl::StatusOr<int64_t>) {}});
   GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
   first_unpruned_ = last + 1;
   return absl::OkStatus();

@@ -20,8 +20,7 @@ CREATE TABLE IF NOT EXISTS grens_chains(
   public_key BYTEA NOT NULL, created_ns BIGINT NOT NULL, pruned_below BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS grens_records(
   chain INTEGER NOT NULL, idx BIGINT NOT NULL CHECK (idx >= 0), time_ns BIGINT NOT NULL, kind INTEGER NOT NULL,
-  decision_id TEXT, effect INTEGER, category INTEGER, platform TEXT, tenant TEXT, collector TEXT, purpose TEXT,
-  clause_ids TEXT, subject_pseudonym TEXT, policy_revision TEXT, body BYTEA, leaf_hash BYTEA NOT NULL,
+  effect INTEGER, category INTEGER, platform TEXT, collector TEXT, clause_ids TEXT, body BYTEA, leaf_hash BYTEA NOT NULL,
   pruned BOOLEAN NOT NULL DEFAULT false, PRIMARY KEY (chain, idx));
 CREATE TABLE IF NOT EXISTS grens_checkpoints(
   chain INTEGER NOT NULL, tree_size BIGINT NOT NULL, root BYTEA NOT NULL, time_ns BIGINT NOT NULL,
@@ -155,28 +154,23 @@ absl::Status LockPostgresChain(PgConnection* conn, const PostgresChain& chain) {
   return absl::OkStatus();
 }
 
-void EncodePostgresRecord(int32_t chain, const v1::LogRecord& r, const std::string& body, const Hash& leaf,
-                          int64_t time_ns, PgCopyEncoder* out) {
-  out->BeginRow(16);
+void EncodePostgresRecord(int32_t chain, int64_t index, const PreparedRecord& r, const std::string& body,
+                          const Hash& leaf, int64_t time_ns, PgCopyEncoder* out) {
+  out->BeginRow(11);
   out->Int4(chain);
-  out->Int8(r.index());
+  out->Int8(index);
   out->Int8(time_ns);
-  out->Int4(r.kind());
-  out->Bytes(SafeText(r.decision_id()));
-  out->Int4(r.effect());
-  out->Int4(r.category());
-  for (const std::string* text : {&r.platform(), &r.tenant(), &r.collector(), &r.purpose()}) out->Bytes(SafeText(*text));
-  out->Bytes(SafeText(r.clause_ids().empty() ? "" : absl::StrCat(",", absl::StrJoin(r.clause_ids(), ","), ",")));
-  out->Bytes(SafeText(r.subject_pseudonym()));
-  out->Bytes(SafeText(r.policy_revision()));
+  out->Int4(r.kind);
+  out->Int4(r.effect);
+  out->Int4(r.category);
+  for (const std::string* text : {&r.platform, &r.collector, &r.clause_ids}) out->Bytes(SafeText(*text));
   out->Bytes(body);
   out->Bytes(HashToBytes(leaf));
 }
 
 absl::Status PrunePostgresRecords(PgConnection* conn, const PostgresChain& chain, int64_t from, int64_t through) {
-  GRENS_RETURN_IF_ERROR(conn->Query("UPDATE grens_records SET body = NULL, decision_id = NULL, effect = NULL,"
-                                    " category = NULL, platform = NULL, tenant = NULL, collector = NULL, purpose = NULL,"
-                                    " clause_ids = NULL, subject_pseudonym = NULL, policy_revision = NULL, pruned = true"
+  GRENS_RETURN_IF_ERROR(conn->Query("UPDATE grens_records SET body = NULL, effect = NULL, category = NULL,"
+                                    " platform = NULL, collector = NULL, clause_ids = NULL, pruned = true"
                                     " WHERE chain = $1 AND idx >= $2 AND idx <= $3",
                                     {PgInt(chain.id), PgInt(from), PgInt(through)})
                             .status());

@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grens/v1/audit_log.pb.h"
+#include "plugin/decision_record.h"
 #include "plugin/merkle.h"
 #include "plugin/pg_util.h"
 
@@ -60,8 +61,7 @@ struct PostgresChainSummary {
 
 // The columns a writer copies into grens_records, in COPY order.
 inline constexpr char kPostgresRecordColumns[] =
-    "chain, idx, time_ns, kind, decision_id, effect, category, platform, tenant, collector, purpose, clause_ids,"
-    " subject_pseudonym, policy_revision, body, leaf_hash";
+    "chain, idx, time_ns, kind, effect, category, platform, collector, clause_ids, body, leaf_hash";
 
 // Creates the tables if any is missing (serialised between sidecars starting
 // together). FailedPrecondition if the database is not UTF8 or holds another
@@ -91,12 +91,13 @@ absl::Status LockPostgresChain(PgConnection* conn, const PostgresChain& chain);
 // OK if `chain` is bound to `public_key`, else FailedPrecondition.
 absl::Status CheckPostgresChainKey(const PostgresChain& chain, const std::string& public_key);
 
-// Appends one grens_records row (kPostgresRecordColumns order) for `record`,
-// stored with `body` (its canonical bytes), `leaf` and `time_ns`. Text columns
-// are made valid for PostgreSQL (UTF-8, no NUL; a bad byte becomes '?'): they
-// are query copies of body fields, and the body is what the leaf hash covers.
-void EncodePostgresRecord(int32_t chain, const v1::LogRecord& record, const std::string& body, const Hash& leaf,
-                          int64_t time_ns, PgCopyEncoder* out);
+// Appends one grens_records row (kPostgresRecordColumns order) for `record`
+// stamped with `index`, stored with `body` (its canonical bytes), `leaf` and
+// `time_ns`. Text columns are made valid for PostgreSQL (UTF-8, no NUL; a bad
+// byte becomes '?'): they are query copies of body fields, and the body is
+// what the leaf hash covers.
+void EncodePostgresRecord(int32_t chain, int64_t index, const PreparedRecord& record, const std::string& body,
+                          const Hash& leaf, int64_t time_ns, PgCopyEncoder* out);
 
 // In the writer's open transaction: removes body and attribute columns of
 // records [from, through] (leaf hashes stay) and moves pruned_below past them.

@@ -2,15 +2,19 @@
 //
 // Schema (decisions.db):
 //   meta(key TEXT PRIMARY KEY, value BLOB)
-//     'schema' = 1, 'origin', 'public_key' (raw Ed25519 key of the checkpoints)
+//     'schema' = 2, 'origin', 'public_key' (raw Ed25519 key of the checkpoints)
 //   records(idx INTEGER PRIMARY KEY,   -- 0-based, contiguous, the Merkle leaf index
 //           time_ns INTEGER,            -- commit time, unix nanoseconds
-//           kind, decision_id, effect, category, platform, tenant, collector, purpose,
-//           clause_ids,                 -- ",1.1,6.1," so LIKE '%,6.1,%' finds a clause
-//           subject_pseudonym, policy_revision,   -- query columns (copies of body fields)
+//           kind, effect, category, platform, collector,   -- query columns: copies of
+//           clause_ids,                 -- body fields that audit filters select on;
+//                                       -- ",1.1,6.1," so LIKE '%,6.1,%' finds a clause
 //           body BLOB,                  -- canonical bytes: what the leaf hash covers
 //           leaf_hash BLOB NOT NULL,    -- SHA-256(0x00 || body)
 //           pruned INTEGER)             -- 1 once log retention removed body and columns
+//   Every other field (decision id, pseudonym, revision ...) is read from the
+//   body; copying it into columns would only add bytes to every commit. (Logs
+//   created before schema 2 also have decision_id, tenant, purpose,
+//   subject_pseudonym and policy_revision columns, left NULL from then on.)
 //   checkpoints(tree_size INTEGER PRIMARY KEY, root BLOB, time_ns INTEGER,
 //               signature BLOB, signed_text TEXT, public_key BLOB)
 //
@@ -22,6 +26,7 @@
 
 #include "plugin/sqlite_decision_log.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -50,21 +55,21 @@ constexpr char kSchema[] = R"(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE IF NOT EXISTS records(
   idx INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, kind INTEGER NOT NULL,
-  decision_id TEXT, effect INTEGER, category INTEGER, platform TEXT, tenant TEXT,
-  collector TEXT, purpose TEXT, clause_ids TEXT, subject_pseudonym TEXT,
-  policy_revision TEXT, body BLOB, leaf_hash BLOB NOT NULL, pruned INTEGER NOT NULL DEFAULT 0);
+  effect INTEGER, category INTEGER, platform TEXT, collector TEXT, clause_ids TEXT,
+  body BLOB, leaf_hash BLOB NOT NULL, pruned INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS checkpoints(
   tree_size INTEGER PRIMARY KEY, root BLOB NOT NULL, time_ns INTEGER NOT NULL,
   signature BLOB NOT NULL, signed_text TEXT NOT NULL, public_key BLOB NOT NULL);
 )";
 
 constexpr char kInsert[] =
-    "INSERT INTO records(idx, time_ns, kind, decision_id, effect, category, platform, tenant, collector,"
-    " purpose, clause_ids, subject_pseudonym, policy_revision, body, leaf_hash)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO records(idx, time_ns, kind, effect, category, platform, collector, clause_ids, body, leaf_hash)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?)";
 
+// A record prepared on the appending thread (PrepareRecord), so the writer
+// only stamps, hashes and inserts it.
 struct Pending {
-  v1::LogRecord record;
+  PreparedRecord record;
   DecisionLog::CommitCallback done;
 };
 
@@ -83,16 +88,20 @@ class SqliteDecisionLog final : public DecisionLog {
         committed_(frontier_.size()) {
     const int64_t first = FirstUnpruned(db_.get());
     first_unpruned_ = first < 0 ? frontier_.size() : first;
-    writer_ = std::thread([this] { Run(); });
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "grens-log");  // for top -H, perf and gdb
+      Run();
+    });
   }
 
   ~SqliteDecisionLog() override { (void)Close(); }
 
   void Append(v1::LogRecord record, CommitCallback done) override {
+    PreparedRecord prepared = PrepareRecord(std::move(record));  // outside the lock, on the caller's thread
     {
       absl::MutexLock lock(&mu_);
       if (!closing_) {
-        queue_.push_back({std::move(record), std::move(done)});
+        queue_.push_back({std::move(prepared), std::move(done)});
         if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
         return;
       }
@@ -228,9 +237,8 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
   if (status.ok() && prune_through >= 0) {
     SqliteStatement* prune = db_->Prepared(
-        "UPDATE records SET body = NULL, decision_id = NULL, effect = NULL, category = NULL, platform = NULL,"
-        " tenant = NULL, collector = NULL, purpose = NULL, clause_ids = NULL, subject_pseudonym = NULL,"
-        " policy_revision = NULL, pruned = 1 WHERE idx >= ? AND idx <= ?");
+        "UPDATE records SET body = NULL, effect = NULL, category = NULL, platform = NULL, collector = NULL,"
+        " clause_ids = NULL, pruned = 1 WHERE idx >= ? AND idx <= ?");
     if (prune == nullptr) {
       status = db_->LastError("prepare prune");
     } else {
@@ -243,30 +251,25 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t
   SqliteStatement* insert = status.ok() ? db_->Prepared(kInsert) : nullptr;
   if (status.ok() && insert == nullptr) status = db_->LastError("prepare insert");
   const absl::Time now = clock_->Now();
+  const int64_t now_ns = absl::ToUnixNanos(now);
+  std::string body;
   for (size_t i = 0; status.ok() && i < batch->size(); ++i) {
-    v1::LogRecord& r = (*batch)[i].record;
-    r.set_index(frontier_.size());
-    r.mutable_time()->set_seconds(absl::ToUnixSeconds(now));
-    r.mutable_time()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
-    const std::string body = CanonicalBytes(r);
+    const PreparedRecord& r = (*batch)[i].record;
+    const int64_t index = frontier_.size();
+    body.clear();
+    AppendCanonicalBytes(r, index, now, &body);
     const Hash leaf = LeafHash(body);
-    std::string clauses = r.clause_ids().empty() ? "" : absl::StrCat(",", absl::StrJoin(r.clause_ids(), ","), ",");
     insert->Reset();
-    insert->BindInt(1, r.index());
-    insert->BindInt(2, absl::ToUnixNanos(now));
-    insert->BindInt(3, r.kind());
-    insert->BindText(4, r.decision_id());
-    insert->BindInt(5, r.effect());
-    insert->BindInt(6, r.category());
-    insert->BindText(7, r.platform());
-    insert->BindText(8, r.tenant());
-    insert->BindText(9, r.collector());
-    insert->BindText(10, r.purpose());
-    insert->BindText(11, clauses);
-    insert->BindText(12, r.subject_pseudonym());
-    insert->BindText(13, r.policy_revision());
-    insert->BindBlob(14, body);
-    insert->BindBlob(15, HashToBytes(leaf));
+    insert->BindInt(1, index);
+    insert->BindInt(2, now_ns);
+    insert->BindInt(3, r.kind);
+    insert->BindInt(4, r.effect);
+    insert->BindInt(5, r.category);
+    insert->BindTextNoCopy(6, r.platform);
+    insert->BindTextNoCopy(7, r.collector);
+    insert->BindTextNoCopy(8, r.clause_ids);
+    insert->BindBlobNoCopy(9, body);
+    insert->BindBlobNoCopy(10, absl::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
     status = insert->StepDone();
     if (status.ok()) frontier_.Append(leaf);
   }
@@ -347,7 +350,7 @@ absl::Status SqliteDecisionLog::PruneIfDue() {
                                absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
                                "): attributes removed, leaf hashes kept"));
   std::vector<Pending> batch;
-  batch.push_back({std::move(record), [](absl::StatusOr<int64_t>) {}});
+  batch.push_back({PrepareRecord(std::move(record)), [](absl::StatusOr<int64_t>) {}});
   GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
   first_unpruned_ = last + 1;
   return absl::OkStatus();
@@ -406,7 +409,7 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteD
       options.signing_key_file.empty() ? options.data_dir + "/checkpoint.key" : options.signing_key_file;
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointSigner> signer,
                          CheckpointSigner::FromKeyFile(key_file, options.signing_key_file.empty()));
-  GRENS_RETURN_IF_ERROR(db->SetMeta("schema", "1"));
+  GRENS_RETURN_IF_ERROR(db->SetMeta("schema", "2"));
   GRENS_RETURN_IF_ERROR(db->SetMeta("origin", options.origin));
   GRENS_RETURN_IF_ERROR(db->SetMeta("public_key", signer->public_key()));
   MerkleFrontier frontier;

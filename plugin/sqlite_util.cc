@@ -24,6 +24,14 @@ void SqliteStatement::BindBlob(int index, absl::string_view value) {
   sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
 }
 
+void SqliteStatement::BindTextNoCopy(int index, absl::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+}
+
+void SqliteStatement::BindBlobNoCopy(int index, absl::string_view value) {
+  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+}
+
 absl::Status SqliteStatement::StepDone() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_DONE) return absl::OkStatus();

@@ -32,8 +32,14 @@ class SqliteStatement {
 
   void Reset();
   void BindInt(int index, int64_t value);
+  // Copies `value`.
   void BindText(int index, absl::string_view value);
   void BindBlob(int index, absl::string_view value);
+  // Do not copy: `value` must stay valid until the statement has been stepped
+  // for the last time with this binding (the log writer's hot path, where the
+  // batch outlives its transaction).
+  void BindTextNoCopy(int index, absl::string_view value);
+  void BindBlobNoCopy(int index, absl::string_view value);
   // Runs a statement that returns no rows.
   absl::Status StepDone();
   // Advances to the next row: true with a row, false at the end or on error (see status()).
