@@ -44,24 +44,39 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
         MaybeFinish();
         return;
       }
-      if (limits_.max_stream_messages > 0 && received_ >= limits_.max_stream_messages) {
-        reads_done_ = true;  // read no further; answer what was accepted, then refuse
-        over_limit_ = true;
+      slot = slots_.back().get();
+      const absl::Status refused = Admit(slot->request);
+      if (!refused.ok()) {
         slots_.pop_back();
-        if (limits_.in_flight != nullptr) limits_.in_flight->CountStreamRefusal();
+        if (absl::IsResourceExhausted(refused) && refused.message().find("max_stream_messages") != absl::string_view::npos) {
+          reads_done_ = true;  // read no further; answer what was accepted, then refuse
+          over_limit_ = true;
+          if (limits_.in_flight != nullptr) limits_.in_flight->CountStreamRefusal();
+        } else {
+          failed_ = true;
+          if (error_.ok()) error_ = refused;
+        }
         MaybeFinish();
         return;
       }
-      ++received_;
-      slot = slots_.back().get();
-      ++outstanding_;
+      slot->pending = slot->request.events().empty() ? 1 : slot->request.events_size();
+      received_ += slot->pending;
+      outstanding_ += slot->pending;
       deciding_ = true;
     }
-    // Outside the lock: the answer may come back on this thread (bad input) or
+    // Outside the lock: answers may come back on this thread (bad input) or
     // on the log's thread before Decide returns. The next read starts only
-    // after this event is queued for the log, so log order is request order.
-    pipeline_->Decide(slot->request.event(), slot->response.mutable_decision(),
-                      [this, slot](absl::Status status) { OnDecided(slot, std::move(status)); });
+    // after these events are queued for the log, so log order is request order.
+    if (slot->request.events().empty()) {
+      pipeline_->Decide(slot->request.event(), slot->response.mutable_decision(),
+                        [this, slot](absl::Status status) { OnDecided(slot, 0, std::move(status)); });
+    } else {
+      for (int i = 0; i < slot->request.events_size(); ++i) slot->response.add_decisions();
+      for (int i = 0; i < slot->request.events_size(); ++i) {
+        pipeline_->Decide(slot->request.events(i), slot->response.mutable_decisions(i),
+                          [this, slot, i](absl::Status status) { OnDecided(slot, i, std::move(status)); });
+      }
+    }
     absl::MutexLock lock(&mu_);
     deciding_ = false;
     if (static_cast<int>(slots_.size()) < window_) StartNextRead();
@@ -96,22 +111,44 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
   struct Slot {
     v1::EvaluateStreamRequest request;
     v1::EvaluateStreamResponse response;
+    int pending = 0;  // decisions of this message not yet called back
     bool decided = false;
   };
 
-  void OnDecided(Slot* slot, absl::Status status) {
+  // OK, or why `request` is refused before any of its events is judged: the
+  // stream's length limit, an oversized batch, or both forms at once.
+  absl::Status Admit(const v1::EvaluateStreamRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t n = request.events().empty() ? 1 : request.events_size();
+    if (!request.events().empty() && request.has_event()) {
+      return absl::InvalidArgumentError("request: set either event or events, not both");
+    }
+    if (limits_.max_events_per_message > 0 && n > limits_.max_events_per_message) {
+      return absl::ResourceExhaustedError(absl::StrCat("events: ", n, " events in one message exceed "
+                                                       "limits.max_events_per_payload (",
+                                                       limits_.max_events_per_message, ")"));
+    }
+    if (limits_.max_stream_messages > 0 && received_ + n > limits_.max_stream_messages) {
+      return absl::ResourceExhaustedError("limits.max_stream_messages");
+    }
+    return absl::OkStatus();
+  }
+
+  void OnDecided(Slot* slot, int index, absl::Status status) {
     bool last;
     {
       absl::MutexLock lock(&mu_);
       --outstanding_;
-      slot->decided = true;
-      slot->response.set_event_id(slot->request.event().id());
       if (!status.ok() && error_.ok()) {
         // One bad event ends the stream with a status naming it; answers
         // already written stand.
-        error_ = absl::Status(status.code(), absl::StrCat("event '", slot->request.event().id(), "': ",
-                                                          status.message()));
+        const v1::MonitoringEvent& event =
+            slot->request.events().empty() ? slot->request.event() : slot->request.events(index);
+        error_ = absl::Status(status.code(), absl::StrCat("event '", event.id(), "': ", status.message()));
         failed_ = true;
+      }
+      if (--slot->pending == 0) {
+        slot->decided = true;
+        if (slot->request.events().empty()) slot->response.set_event_id(slot->request.event().id());
       }
       WriteNext();
       MaybeFinish();

@@ -20,8 +20,11 @@ using PlatformEventHandler =
 struct GuardLimits {
   // Calls in flight per client; null for no limit. Borrowed, must outlive the service.
   CallLimiter* in_flight = nullptr;
-  // Events one EvaluateStream call may send; 0 for no limit.
+  // Events one EvaluateStream call may send (a batched message counts each
+  // of its events); 0 for no limit.
   int64_t max_stream_messages = 0;
+  // Events one batched stream message may hold; 0 for no limit.
+  int max_events_per_message = 0;
 };
 
 // grens.v1.Guard on gRPC's callback API: no thread per call, and no reactor

@@ -51,6 +51,7 @@ absl::Status Sidecar::Init() {
   GuardLimits guard_limits;
   guard_limits.in_flight = limiter_.get();
   guard_limits.max_stream_messages = config_.limits().max_stream_messages();
+  guard_limits.max_events_per_message = config_.limits().max_events_per_payload();
   control_ = std::make_unique<TaskQueue>();
   GRENS_ASSIGN_OR_RETURN(PolicyHolderOptions holder_options, MakePolicyHolderOptions(config_, pseudonymizer_.get()));
   policies_ = std::make_unique<PolicyHolder>(config_.policy_path(), log_.get(), clock_, nullptr, std::move(holder_options));

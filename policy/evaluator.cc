@@ -108,52 +108,67 @@ bool Contains(const std::vector<std::string>& list, const std::string& value) {
 
 // Whether `rule` matches; when it does not and `why` is set, says which
 // condition failed first.
+// Whether `rule` matches; when it does not and `why` is set, says which
+// condition failed first.
 bool RuleMatches(const Impl& impl, const CompiledRule& rule, const Facts& f, std::string* why) {
   const v1::MonitoringEvent& e = f.event();
-  auto fail = [why](auto&&... parts) {
-    if (why != nullptr) *why = absl::StrCat(parts...);
+  // The explanation is built only when asked for: this runs for every rule
+  // of every evaluation, and formatting a time or joining names would cost
+  // more than the matching itself.
+  auto fail = [why](auto explain) {
+    if (why != nullptr) *why = explain();
     return false;
   };
   if (rule.category_mask != 0 && !(rule.category_mask & Bit(f.category()))) {
-    return fail("category ", CategoryName(f.category()), " not in ", MaskNames(rule.category_mask, CategoryName));
+    return fail([&] {
+      return absl::StrCat("category ", CategoryName(f.category()), " not in ",
+                          MaskNames(rule.category_mask, CategoryName));
+    });
   }
   if (!rule.platforms.empty() && !Contains(rule.platforms, e.platform())) {
-    return fail("platform '", e.platform(), "' not in [", absl::StrJoin(rule.platforms, ", "), "]");
+    return fail([&] {
+      return absl::StrCat("platform '", e.platform(), "' not in [", absl::StrJoin(rule.platforms, ", "), "]");
+    });
   }
   if (!rule.collectors.empty() && !Contains(rule.collectors, e.collector())) {
-    return fail("collector '", e.collector(), "' not in [", absl::StrJoin(rule.collectors, ", "), "]");
+    return fail([&] {
+      return absl::StrCat("collector '", e.collector(), "' not in [", absl::StrJoin(rule.collectors, ", "), "]");
+    });
   }
   if (!rule.purposes.empty() && !Contains(rule.purposes, e.purpose())) {
-    return fail("purpose '", e.purpose(), "' not in [", absl::StrJoin(rule.purposes, ", "), "]");
+    return fail(
+        [&] { return absl::StrCat("purpose '", e.purpose(), "' not in [", absl::StrJoin(rule.purposes, ", "), "]"); });
   }
   if (rule.granularity_mask != 0 && !(rule.granularity_mask & Bit(f.granularity()))) {
-    return fail("granularity ", GranularityName(f.granularity()), " not in ",
-                MaskNames(rule.granularity_mask, GranularityName));
+    return fail([&] {
+      return absl::StrCat("granularity ", GranularityName(f.granularity()), " not in ",
+                          MaskNames(rule.granularity_mask, GranularityName));
+    });
   }
   if (rule.visibility_mask != 0 && !(rule.visibility_mask & Bit(e.visibility()))) {
-    return fail("visibility ", v1::Visibility_Name(e.visibility()), " not allowed");
+    return fail([&] { return absl::StrCat("visibility ", v1::Visibility_Name(e.visibility()), " not allowed"); });
   }
   if (rule.groups != 0 && !(rule.groups & f.groups())) {
-    return fail("subject in none of the groups ", GroupNames(impl, rule.groups));
+    return fail([&] { return absl::StrCat("subject in none of the groups ", GroupNames(impl, rule.groups)); });
   }
   if (rule.not_groups & f.groups()) {
-    return fail("subject is in ", GroupNames(impl, rule.not_groups & f.groups()));
+    return fail([&] { return absl::StrCat("subject is in ", GroupNames(impl, rule.not_groups & f.groups())); });
   }
   for (const auto& [key, value] : rule.attributes) {
     auto it = e.attributes().find(key);
     if (it == e.attributes().end() || it->second != value) {
-      return fail("attribute ", key, " is not '", value, "'");
+      return fail([&] { return absl::StrCat("attribute ", key, " is not '", value, "'"); });
     }
   }
   if (rule.working_time == v1::WORKING_TIME_INSIDE && !f.InWorkingTime()) {
-    return fail("outside working time: ", f.DescribeTime());
+    return fail([&] { return absl::StrCat("outside working time: ", f.DescribeTime()); });
   }
   if (rule.working_time == v1::WORKING_TIME_OUTSIDE && f.InWorkingTime()) {
-    return fail("inside working time: ", f.DescribeTime());
+    return fail([&] { return absl::StrCat("inside working time: ", f.DescribeTime()); });
   }
   if (why != nullptr) {
     *why = rule.working_time == v1::WORKING_TIME_UNSPECIFIED ? "all conditions hold"
-                                                            : absl::StrCat("all conditions hold; ", f.DescribeTime());
+                                                             : absl::StrCat("all conditions hold; ", f.DescribeTime());
   }
   return true;
 }

@@ -25,6 +25,7 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "server address");
 ABSL_FLAG(std::string, mode, "unary", "unary or stream");
 ABSL_FLAG(int, inflight, 16, "unary calls kept in flight");
+ABSL_FLAG(int, batch, 1, "stream mode: events per stream message (EvaluateStreamRequest.events when > 1)");
 ABSL_FLAG(double, seconds, 5, "measured duration");
 ABSL_FLAG(double, warmup, 1, "unmeasured warm-up before the measured window");
 
@@ -120,21 +121,24 @@ Result RunUnary(const std::shared_ptr<grpc::Channel>& channel, int inflight, dou
 
 // One stream: a writer thread sends as fast as flow control allows; this thread
 // reads the answers and times each against its send time.
-Result RunStream(const std::shared_ptr<grpc::Channel>& channel, double warmup, double seconds) {
+Result RunStream(const std::shared_ptr<grpc::Channel>& channel, int batch, double warmup, double seconds) {
   auto stub = grens::v1::Guard::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->EvaluateStream(&context);
-  constexpr size_t kMaxEvents = 20'000'000;
-  std::vector<Clock::time_point> sent(kMaxEvents);
-  std::atomic<size_t> written{0};
+  constexpr size_t kMaxMessages = 20'000'000;
+  std::vector<Clock::time_point> sent(kMaxMessages);
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     grens::v1::EvaluateStreamRequest r;
-    *r.mutable_event() = Request().event();
-    for (size_t i = 0; i < kMaxEvents && !stop.load(std::memory_order_relaxed); ++i) {
-      r.mutable_event()->set_id(std::to_string(i));
+    const grens::v1::MonitoringEvent event = Request().event();
+    if (batch <= 1) {
+      *r.mutable_event() = event;
+    } else {
+      for (int i = 0; i < batch; ++i) *r.add_events() = event;
+    }
+    for (size_t i = 0; i < kMaxMessages && !stop.load(std::memory_order_relaxed); ++i) {
+      if (batch <= 1) r.mutable_event()->set_id(std::to_string(i));
       sent[i] = Clock::now();
-      written.store(i + 1, std::memory_order_release);
       if (!stream->Write(r)) break;
     }
     stream->WritesDone();
@@ -149,8 +153,11 @@ Result RunStream(const std::shared_ptr<grpc::Channel>& channel, double warmup, d
     const Clock::time_point now = Clock::now();
     if (now >= end) stop.store(true);
     if (now >= begin && now < end) {
-      ++result.calls;
-      if (response.decision().effect() == grens::v1::EFFECT_UNSPECIFIED) ++result.errors;
+      // One latency sample per message; throughput counts decisions.
+      const int decisions = batch <= 1 ? 1 : response.decisions_size();
+      result.calls += decisions;
+      if (batch <= 1 && response.decision().effect() == grens::v1::EFFECT_UNSPECIFIED) ++result.errors;
+      if (batch > 1 && decisions != batch) ++result.errors;
       result.latencies_us.push_back(
           static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - sent[index]).count()));
     }
@@ -176,7 +183,8 @@ int main(int argc, char** argv) {
   }
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "stream") {
-    Print(mode, 1, RunStream(channel, absl::GetFlag(FLAGS_warmup), absl::GetFlag(FLAGS_seconds)));
+    Print(mode, absl::GetFlag(FLAGS_batch),
+          RunStream(channel, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_warmup), absl::GetFlag(FLAGS_seconds)));
   } else {
     const int inflight = absl::GetFlag(FLAGS_inflight);
     Print(mode, inflight, RunUnary(channel, inflight, absl::GetFlag(FLAGS_warmup), absl::GetFlag(FLAGS_seconds)));

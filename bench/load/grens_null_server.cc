@@ -29,8 +29,17 @@ class NullStream final : public grpc::ServerBidiReactor<EvaluateStreamRequest, E
       Finish(grpc::Status::OK);
       return;
     }
-    response_.set_event_id(request_.event().id());
-    response_.mutable_decision()->set_effect(grens::v1::EFFECT_ALLOW);
+    response_.Clear();
+    if (request_.events().empty()) {
+      response_.set_event_id(request_.event().id());
+      response_.mutable_decision()->set_effect(grens::v1::EFFECT_ALLOW);
+    } else {
+      for (const grens::v1::MonitoringEvent& e : request_.events()) {
+        grens::v1::Decision* d = response_.add_decisions();
+        d->set_effect(grens::v1::EFFECT_ALLOW);
+        d->set_event_id(e.id());
+      }
+    }
     StartWrite(&response_);
   }
   void OnWriteDone(bool ok) override {

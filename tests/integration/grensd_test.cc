@@ -200,6 +200,59 @@ TEST_F(GrensdTest, AStreamOfTenThousandEventsIsAnsweredInFullAndInOrder) {
   EXPECT_EQ(received, kEvents);
 }
 
+TEST_F(GrensdTest, BatchedStreamMessagesAreAnsweredInOneMessageEachInOrder) {
+  grpc::ClientContext context;
+  auto stream = guard_->EvaluateStream(&context);
+  constexpr int kMessages = 50;
+  constexpr int kPerMessage = 100;
+  std::thread writer([&] {
+    for (int m = 0; m < kMessages; ++m) {
+      v1::EvaluateStreamRequest request;
+      for (int i = 0; i < kPerMessage; ++i) {
+        const int n = m * kPerMessage + i;
+        *request.add_events() = Presence(absl::StrCat("b", n), n % 2 ? "2026-03-10T09:00:00Z" : "2026-03-10T21:30:00Z");
+      }
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  v1::EvaluateStreamResponse response;
+  int messages = 0;
+  int decided = 0;
+  int64_t last_index = -1;
+  while (stream->Read(&response)) {
+    ++messages;
+    EXPECT_FALSE(response.has_decision());
+    ASSERT_EQ(response.decisions_size(), kPerMessage);
+    for (const v1::Decision& d : response.decisions()) {
+      EXPECT_EQ(d.event_id(), absl::StrCat("b", decided));
+      EXPECT_EQ(d.effect(), decided % 2 ? v1::EFFECT_ALLOW_WITH_OBLIGATIONS : v1::EFFECT_DENY);
+      EXPECT_GT(d.log_index(), last_index);
+      last_index = d.log_index();
+      ++decided;
+    }
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(messages, kMessages);
+  EXPECT_EQ(decided, kMessages * kPerMessage);
+}
+
+TEST_F(GrensdTest, AStreamMessageWithBothFormsIsRefusedNamingThem) {
+  grpc::ClientContext context;
+  auto stream = guard_->EvaluateStream(&context);
+  v1::EvaluateStreamRequest both;
+  *both.mutable_event() = Presence("one", "2026-03-10T09:00:00Z");
+  *both.add_events() = Presence("two", "2026-03-10T09:00:00Z");
+  stream->Write(both);
+  stream->WritesDone();
+  v1::EvaluateStreamResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  const grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("either event or events"));
+}
+
 TEST_F(GrensdTest, ABadEventEndsAStreamWithAStatusNamingIt) {
   grpc::ClientContext context;
   auto stream = guard_->EvaluateStream(&context);

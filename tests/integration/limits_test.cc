@@ -39,7 +39,7 @@ class LimitsTest : public ::testing::Test {
         "policy_path: ", dir_.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml")),
         "\ndata_dir: ", dir_.path(), "/data\n",
         "limits: {max_message_bytes: 65536, max_content_bytes: 100, max_in_flight_per_client: 2, "
-        "max_stream_messages: 3}\n",
+        "max_stream_messages: 3, max_events_per_payload: 2}\n",
         "roles:\n  - role: platform\n    token_sha256: [", policy::Sha256Hex(kTokenA), ", ",
         policy::Sha256Hex(kTokenB), "]\n");
     auto process = GrensdProcess::Start(dir_, config);
@@ -167,6 +167,39 @@ TEST_F(LimitsTest, LimitRefusalsAreCounted) {
   grensd_->Signal(SIGTERM);
   ASSERT_EQ(grensd_->WaitForExit(absl::Seconds(30)), 0);
   EXPECT_THAT(grensd_->Stderr(), HasSubstr("limits.max_in_flight_per_client=1,limits.max_stream_messages=1"));
+}
+
+TEST_F(LimitsTest, BatchedStreamMessagesCountEveryEventAndAreBounded) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kTokenA));
+  std::unique_ptr<Stream> stream = guard_->EvaluateStream(&context);
+  v1::EvaluateStreamRequest two;
+  *two.add_events() = AllowedPresence("b0");
+  *two.add_events() = AllowedPresence("b1");
+  ASSERT_TRUE(stream->Write(two));
+  v1::EvaluateStreamResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.decisions_size(), 2);
+  // Two more would make four events on a stream limited to three: refused whole.
+  stream->Write(two);
+  stream->WritesDone();
+  while (stream->Read(&response)) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("limits.max_stream_messages (3) reached"));
+
+  grpc::ClientContext big_context;
+  big_context.AddMetadata("authorization", absl::StrCat("Bearer ", kTokenA));
+  std::unique_ptr<Stream> big = guard_->EvaluateStream(&big_context);
+  v1::EvaluateStreamRequest three;
+  for (int i = 0; i < 3; ++i) *three.add_events() = AllowedPresence(absl::StrCat("c", i));
+  big->Write(three);
+  big->WritesDone();
+  EXPECT_FALSE(big->Read(&response));
+  status = big->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("limits.max_events_per_payload (2)"));
 }
 
 }  // namespace
