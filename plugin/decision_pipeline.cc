@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/decision_record.h"
 
@@ -89,7 +90,8 @@ void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* de
   const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
   absl::Status valid = Validate(event, options);
   if (!valid.ok()) {
-    if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kInvalidEvent);
+    Refused(absl::StrContains(valid.message(), "limits.max_content_bytes") ? RefusalReason::kContentTooLarge
+                                                                           : RefusalReason::kInvalidEvent);
     return done(valid);
   }
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();

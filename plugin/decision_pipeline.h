@@ -53,6 +53,12 @@ class DecisionPipeline {
   // no subject. Otherwise as Decide.
   void DecideDefault(const v1::MonitoringEvent& event, v1::Decision* decision, std::function<void(absl::Status)> done);
 
+  // Counts a call refused before any decision (platform deliveries, stream
+  // messages) in the refusal metrics, if metrics are on.
+  void Refused(RefusalReason reason) const {
+    if (metrics_ != nullptr) metrics_->CountRefused(reason);
+  }
+
   // The checks Decide applies to an event; OK or InvalidArgument naming the field.
   absl::Status Validate(const v1::MonitoringEvent& event, Options options) const;
 

@@ -53,6 +53,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
           over_limit_ = true;
           if (limits_.in_flight != nullptr) limits_.in_flight->CountStreamRefusal();
         } else {
+          if (absl::IsResourceExhausted(refused)) pipeline_->Refused(RefusalReason::kTooManyEvents);
           failed_ = true;
           if (error_.ok()) error_ = refused;
         }

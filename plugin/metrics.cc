@@ -24,7 +24,7 @@ const char* const kKnownPlatforms[] = {"",      "slack", "teams",  "zoom",  "goo
 
 constexpr const char* kReasonLabels[kReasons] = {
     "invalid_event",     "no_policy",        "log_unavailable",    "unauthenticated",
-    "permission_denied", "message_too_large", "too_many_events",    "content_too_large",
+    "permission_denied", "too_many_events",    "content_too_large",
     "too_many_in_flight", "stream_too_long",  "unsupported"};
 
 // "EFFECT_ALLOW_WITH_OBLIGATIONS" -> "allow_with_obligations".

@@ -28,12 +28,13 @@ enum class RefusalReason {
   kLogUnavailable,       // the decision could not be recorded, so it was refused
   kUnauthenticated,      // no or unknown credentials
   kPermissionDenied,     // the caller's role may not make this call
-  kMessageTooLarge,      // limits.max_message_bytes
   kTooManyEvents,        // limits.max_events_per_payload
   kContentTooLarge,      // limits.max_content_bytes
   kTooManyInFlight,      // limits.max_in_flight_per_client
   kStreamTooLong,        // limits.max_stream_messages
-  kUnsupported,          // e.g. a platform without an adapter
+  kUnsupported,          // a platform without an adapter
+  // (limits.max_message_bytes is enforced by gRPC before any grens code sees
+  // the call, so it cannot be counted here; gRPC's own message names the sizes.)
   kCount,                // not a reason: the number of reasons
 };
 

@@ -77,10 +77,14 @@ void PlatformEvents::Handle(const v1::EvaluatePlatformEventRequest& request,
                             v1::EvaluatePlatformEventResponse* response,
                             std::function<void(absl::Status)> done) const {
   absl::StatusOr<const adapters::Adapter*> adapter = adapters_->Find(request.platform());
-  if (!adapter.ok()) return done(adapter.status());
+  if (!adapter.ok()) {
+    pipeline_->Refused(RefusalReason::kUnsupported);
+    return done(adapter.status());
+  }
   absl::StatusOr<adapters::Translation> translation = (*adapter)->Translate(request, clock_->Now());
   if (!translation.ok()) {
     if (absl::IsUnauthenticated(translation.status())) {
+      pipeline_->Refused(RefusalReason::kUnauthenticated);
       Log(LogLevel::kWarn, "platform delivery refused",
           {{"platform", std::string((*adapter)->name())}, {"reason", std::string(translation.status().message())}});
     }
@@ -92,6 +96,7 @@ void PlatformEvents::Handle(const v1::EvaluatePlatformEventRequest& request,
   }
   const size_t n = translation->events.size();
   if (static_cast<int64_t>(n) > max_events_per_payload_) {
+    pipeline_->Refused(RefusalReason::kTooManyEvents);
     return done(absl::ResourceExhaustedError(absl::StrCat("limits.max_events_per_payload (", max_events_per_payload_,
                                                           "): the payload holds ", n, " events")));
   }

@@ -204,6 +204,38 @@ TEST_F(MetricsTest, CountersMoveByExactlyTheCallsMade) {
   EXPECT_GE(Get(after, "grens_log_commit_duration_seconds_count"), 1);
 }
 
+TEST_F(MetricsTest, RefusalsBeforeAnyDecisionAreCountedByReason) {
+  const Series before = Scrape();
+  // An unknown platform, a delivery with a bad signature, and an event whose
+  // content exceeds limits.max_content_bytes.
+  v1::EvaluatePlatformEventRequest unknown;
+  unknown.set_platform("carrier-pigeon");
+  v1::EvaluatePlatformEventRequest unsigned_delivery;
+  unsigned_delivery.set_platform("slack");
+  unsigned_delivery.set_payload("{}");
+  for (const v1::EvaluatePlatformEventRequest* r : {&unknown, &unsigned_delivery}) {
+    grpc::ClientContext context;
+    v1::EvaluatePlatformEventResponse response;
+    EXPECT_FALSE(guard_->EvaluatePlatformEvent(&context, *r, &response).ok());
+  }
+  v1::MonitoringEvent big = Event("teams", v1::CATEGORY_PRESENCE, "2026-03-10T09:00:00Z");
+  v1::ContentField* field = big.add_content();
+  field->set_name("status");
+  field->set_text(std::string(70 * 1024, 'x'));
+  v1::Decision ignored;
+  EXPECT_EQ(Evaluate(big, &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  const Series after = Scrape();
+  auto delta = [&](const std::string& reason) {
+    const std::string key = absl::StrCat("grens_refused_total{reason=\"", reason, "\"}");
+    return Get(after, key) - Get(before, key);
+  };
+  EXPECT_EQ(delta("unsupported"), 1);
+  EXPECT_EQ(delta("unauthenticated"), 1);
+  EXPECT_EQ(delta("content_too_large"), 1);
+  EXPECT_EQ(delta("invalid_event"), 0);
+}
+
 TEST_F(MetricsTest, CallersCannotCreateSeries) {
   const Series before = Scrape();
   for (int i = 0; i < 50; ++i) {
