@@ -90,7 +90,7 @@ const std::string& StoredLog(int64_t records) {
     auto decision = SampleDecision();
     for (int64_t i = 0; i < records; ++i) {
       decision.set_decision_id(absl::StrCat("d", i));
-      (*log)->Append(grens::plugin::MakeDecisionRecord(event, decision, *p), [](absl::StatusOr<int64_t>) {});
+      (*log)->Append(grens::plugin::PrepareDecisionRecord(event, decision, *p), [](absl::StatusOr<int64_t>) {});
     }
     (void)(*log)->Close();
     return d;
@@ -132,11 +132,11 @@ void BM_DurableAppend(benchmark::State& state) {
     o.data_dir = d;
     o.checkpoint_every_records = 1000000;
     auto log = grens::plugin::OpenSqliteDecisionLog(o);
-    std::vector<grens::v1::LogRecord> records;
+    std::vector<grens::plugin::PreparedRecord> records;
     records.reserve(n);
     for (int64_t i = 0; i < n; ++i) {
       decision.set_decision_id(absl::StrCat("d", i));
-      records.push_back(grens::plugin::MakeDecisionRecord(event, decision, *p));
+      records.push_back(grens::plugin::PrepareDecisionRecord(event, decision, *p));
     }
     absl::Notification last;
     state.ResumeTiming();

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grens/v1/audit_log.pb.h"
+#include "plugin/decision_record.h"
 
 namespace grens::plugin {
 
@@ -17,18 +18,19 @@ class DecisionLog {
  public:
   // Called exactly once per Append, on a log thread, when the record's
   // transaction is durable (the record's index) or has failed (the caller must
-  // then fail closed). Must not block.
+  // then fail closed); callbacks run in commit order. Must not block.
   using CommitCallback = std::function<void(absl::StatusOr<int64_t> index)>;
 
   virtual ~DecisionLog() = default;
 
-  // Queues `record`; the log assigns index, time and leaf hash. Never blocks on
-  // I/O; returns immediately. After Close, `done` gets FailedPrecondition.
-  virtual void Append(v1::LogRecord record, CommitCallback done) = 0;
+  // Queues `record` (prepared on the caller's thread: decision_record.h); the
+  // log assigns index, time and leaf hash. Never blocks on I/O; returns
+  // immediately. After Close, `done` gets FailedPrecondition.
+  virtual void Append(PreparedRecord record, CommitCallback done) = 0;
 
-  // Appends and waits for the commit. For policy activations and start-up
-  // records, never on a gRPC callback thread.
-  virtual absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) = 0;
+  // Prepares `record`, appends it and waits for the commit. For policy
+  // activations and other control records, never on a gRPC callback thread.
+  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record);
 
   // Records committed so far.
   virtual int64_t Size() const = 0;

@@ -129,7 +129,7 @@ void DecisionPipeline::Record(const ActivePolicy& active, const v1::MonitoringEv
     decision->mutable_transformed_event()->mutable_subject()->set_id(
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
-  log_->Append(MakeDecisionRecord(event, *decision, *pseudonymizer_),
+  log_->Append(PrepareDecisionRecord(event, *decision, *pseudonymizer_),
                AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
 }
 

@@ -39,7 +39,9 @@ ExtAuthzService::ExtAuthzService(std::unique_ptr<const adapters::RouteTable> rou
       answer_headers_(answer_headers),
       pipeline_(pipeline),
       clock_(clock),
-      limiter_(limiter) {}
+      limiter_(limiter) {
+  SetMessageAllocatorFor_Check(&messages_);
+}
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context, const CheckRequest* request,
                                                  CheckResponse* response) {

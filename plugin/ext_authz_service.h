@@ -11,6 +11,7 @@
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "grens/v1/config.pb.h"
 #include "plugin/clock.h"
+#include "plugin/arena_messages.h"
 #include "plugin/call_limiter.h"
 #include "plugin/decision_pipeline.h"
 
@@ -47,6 +48,7 @@ class ExtAuthzService final : public envoy::service::auth::v3::Authorization::Ca
   DecisionPipeline* const pipeline_;
   const Clock* const clock_;
   CallLimiter* const limiter_;
+  ArenaMessageAllocator<envoy::service::auth::v3::CheckRequest, envoy::service::auth::v3::CheckResponse> messages_;
 };
 
 // Builds the service from a finalized config: the route table of

@@ -109,9 +109,12 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
   }
 
  private:
+  // One stream message and its answer, on an arena of their own.
   struct Slot {
-    v1::EvaluateStreamRequest request;
-    v1::EvaluateStreamResponse response;
+    CallArena arena;
+    v1::EvaluateStreamRequest& request = *google::protobuf::Arena::CreateMessage<v1::EvaluateStreamRequest>(arena.get());
+    v1::EvaluateStreamResponse& response =
+        *google::protobuf::Arena::CreateMessage<v1::EvaluateStreamResponse>(arena.get());
     int pending = 0;  // decisions of this message not yet called back
     bool decided = false;
   };
@@ -235,7 +238,10 @@ class TicketedUnaryReactor final : public grpc::ServerUnaryReactor {
 
 GuardService::GuardService(DecisionPipeline* pipeline, PlatformEventHandler platform_events, int window,
                            GuardLimits limits)
-    : pipeline_(pipeline), platform_events_(std::move(platform_events)), window_(window), limits_(limits) {}
+    : pipeline_(pipeline), platform_events_(std::move(platform_events)), window_(window), limits_(limits) {
+  SetMessageAllocatorFor_Evaluate(&evaluate_messages_);
+  SetMessageAllocatorFor_EvaluatePlatformEvent(&platform_messages_);
+}
 
 grpc::ServerUnaryReactor* GuardService::Evaluate(grpc::CallbackServerContext* context,
                                                  const v1::EvaluateRequest* request, v1::EvaluateResponse* response) {

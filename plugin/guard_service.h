@@ -5,6 +5,7 @@
 
 #include "grens/v1/guard.grpc.pb.h"
 #include "plugin/call_limiter.h"
+#include "plugin/arena_messages.h"
 #include "plugin/decision_pipeline.h"
 
 namespace grens::plugin {
@@ -50,6 +51,8 @@ class GuardService final : public v1::Guard::CallbackService {
   const PlatformEventHandler platform_events_;
   const int window_;
   const GuardLimits limits_;
+  ArenaMessageAllocator<v1::EvaluateRequest, v1::EvaluateResponse> evaluate_messages_;
+  ArenaMessageAllocator<v1::EvaluatePlatformEventRequest, v1::EvaluatePlatformEventResponse> platform_messages_;
 };
 
 }  // namespace grens::plugin

@@ -34,7 +34,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "plugin/checkpoint.h"
 #include "plugin/decision_record.h"
 #include "plugin/log_reader.h"
@@ -87,8 +86,7 @@ class PostgresDecisionLog final : public DecisionLog {
 
   ~PostgresDecisionLog() override { (void)Close(); }
 
-  void Append(v1::LogRecord record, CommitCallback done) override {
-    PreparedRecord prepared = PrepareRecord(std::move(record));  // outside the lock, on the caller's thread
+  void Append(PreparedRecord prepared, CommitCallback done) override {
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
@@ -103,17 +101,6 @@ class PostgresDecisionLog final : public DecisionLog {
       }
     }
     done(refused);
-  }
-
-  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) override {
-    absl::Notification committed;
-    absl::StatusOr<int64_t> result;
-    Append(std::move(record), [&](absl::StatusOr<int64_t> index) {
-      result = std::move(index);
-      committed.Notify();
-    });
-    committed.WaitForNotification();
-    return result;
   }
 
   int64_t Size() const override { return committed_.load(); }

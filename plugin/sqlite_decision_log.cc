@@ -41,12 +41,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "plugin/checkpoint.h"
 #include "plugin/decision_record.h"
 #include "plugin/merkle.h"
 #include "plugin/process_log.h"
 #include "plugin/sqlite_util.h"
+#include "plugin/task_queue.h"
 
 namespace grens::plugin {
 namespace {
@@ -96,8 +96,7 @@ class SqliteDecisionLog final : public DecisionLog {
 
   ~SqliteDecisionLog() override { (void)Close(); }
 
-  void Append(v1::LogRecord record, CommitCallback done) override {
-    PreparedRecord prepared = PrepareRecord(std::move(record));  // outside the lock, on the caller's thread
+  void Append(PreparedRecord prepared, CommitCallback done) override {
     {
       absl::MutexLock lock(&mu_);
       if (!closing_) {
@@ -109,17 +108,6 @@ class SqliteDecisionLog final : public DecisionLog {
     done(absl::FailedPreconditionError("the decision log is closed"));
   }
 
-  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) override {
-    absl::Notification committed;
-    absl::StatusOr<int64_t> result;
-    Append(std::move(record), [&](absl::StatusOr<int64_t> index) {
-      result = std::move(index);
-      committed.Notify();
-    });
-    committed.WaitForNotification();
-    return result;
-  }
-
   int64_t Size() const override { return committed_.load(); }
 
   absl::Status Close() override {
@@ -129,6 +117,7 @@ class SqliteDecisionLog final : public DecisionLog {
       closing_ = true;
     }
     writer_.join();
+    answers_.reset();  // every caller has its answer before Close returns
     absl::MutexLock lock(&mu_);
     return close_status_;
   }
@@ -140,6 +129,9 @@ class SqliteDecisionLog final : public DecisionLog {
   // records [first_unpruned_, prune_through] in the same transaction.
   absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
+  // Hands `batch`'s callbacks to the answer thread: index first + i each, or
+  // `failure` for all.
+  void Answer(std::vector<Pending>* batch, absl::StatusOr<int64_t> first);
   bool CheckpointDue() const;
   absl::Status PruneIfDue();
   static int64_t FirstUnpruned(SqliteDb* db);
@@ -157,6 +149,10 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Time last_prune_check_;
   int64_t first_unpruned_ = 0;  // records below this index are pruned
   std::thread writer_;
+  // Runs the commit callbacks, so that the writer starts the next transaction
+  // while the last one's answers are sent: a caller's answer (gRPC's send
+  // path, run by whoever calls Finish) costs the writer nothing.
+  std::unique_ptr<TaskQueue> answers_ = std::make_unique<TaskQueue>("grens-answer");
 
   absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
@@ -281,13 +277,24 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
     frontier_ = saved;
-    for (Pending& p : *batch) p.done(absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
+    Answer(batch, absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
     return status;
   }
   committed_.store(frontier_.size());
   const int64_t first = frontier_.size() - static_cast<int64_t>(batch->size());
-  for (size_t i = 0; i < batch->size(); ++i) (*batch)[i].done(first + static_cast<int64_t>(i));
+  Answer(batch, first);
   return absl::OkStatus();
+}
+
+void SqliteDecisionLog::Answer(std::vector<Pending>* batch, absl::StatusOr<int64_t> first) {
+  std::vector<CommitCallback> callbacks;
+  callbacks.reserve(batch->size());
+  for (Pending& p : *batch) callbacks.push_back(std::move(p.done));
+  answers_->Post([callbacks = std::move(callbacks), first]() mutable {
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      callbacks[i](first.ok() ? absl::StatusOr<int64_t>(*first + static_cast<int64_t>(i)) : first.status());
+    }
+  });
 }
 
 absl::Status SqliteDecisionLog::WriteCheckpoint() {

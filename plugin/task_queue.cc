@@ -1,10 +1,16 @@
 #include "plugin/task_queue.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace grens::plugin {
 
-TaskQueue::TaskQueue() : thread_([this] { Run(); }) {}
+TaskQueue::TaskQueue(const char* name)
+    : thread_([this, name] {
+        pthread_setname_np(pthread_self(), name);
+        Run();
+      }) {}
 
 TaskQueue::~TaskQueue() {
   {

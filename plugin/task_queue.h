@@ -15,7 +15,8 @@ namespace grens::plugin {
 // callbacks never block. Safe for concurrent use.
 class TaskQueue {
  public:
-  TaskQueue();
+  // `name` (at most 15 characters) names the thread for top -H, perf and gdb.
+  explicit TaskQueue(const char* name = "grens-control");
   // Runs what is already queued, then joins the thread.
   ~TaskQueue();
   TaskQueue(const TaskQueue&) = delete;

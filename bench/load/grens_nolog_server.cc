@@ -27,8 +27,7 @@ namespace {
 // Answers every append at once with the next index; stores nothing.
 class NoLog final : public grens::plugin::DecisionLog {
  public:
-  void Append(grens::v1::LogRecord, CommitCallback done) override { done(next_.fetch_add(1)); }
-  absl::StatusOr<int64_t> AppendAndWait(grens::v1::LogRecord) override { return next_.fetch_add(1); }
+  void Append(grens::plugin::PreparedRecord, CommitCallback done) override { done(next_.fetch_add(1)); }
   int64_t Size() const override { return next_.load(); }
   absl::Status Close() override { return absl::OkStatus(); }
 

@@ -80,5 +80,75 @@ TEST(PreparedRecord, IgnoresWhatTheWriterSetsAndKeepsTheQueryColumns) {
   EXPECT_EQ(PrepareRecord(v1::LogRecord()).clause_ids, "");
 }
 
+// Events and decisions that exercise every field the direct encoder writes,
+// including the ones proto3 leaves out when empty and repeated empty strings.
+std::vector<std::pair<v1::MonitoringEvent, v1::Decision>> Samples() {
+  std::vector<std::pair<v1::MonitoringEvent, v1::Decision>> out;
+  v1::MonitoringEvent e;
+  e.set_id("evt-1");
+  e.set_platform("teams");
+  e.set_tenant("acme");
+  e.set_collector("teams-presence");
+  e.set_category(v1::CATEGORY_PRESENCE);
+  e.set_purpose("colleague_availability");
+  e.mutable_subject()->set_id("u-1001");
+  e.mutable_subject()->add_groups("sales");
+  e.mutable_subject()->add_groups("");
+  e.mutable_subject()->set_time_zone("Europe/Amsterdam");
+  e.mutable_occurred_at()->set_seconds(1773133200);
+  e.mutable_occurred_at()->set_nanos(5);
+  e.set_granularity(v1::GRANULARITY_AGGREGATE);
+  e.set_group_size(12);
+  e.set_visibility(v1::VISIBILITY_COVERT);
+  e.mutable_requested_retention()->set_seconds(86400);
+  e.add_content()->set_text("never in the record");
+  v1::Decision d;
+  d.set_effect(v1::EFFECT_ALLOW_WITH_OBLIGATIONS);
+  d.set_decision_id("01a2109eec727b61846356080759e64d");
+  d.set_policy_revision(std::string(64, 'a'));
+  for (const auto& [clause, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"1.1", "aanwezigheid-live"}, {"7.2", "bewaartermijn"}, {"1.1", "nog-een"}, {"", ""}}) {
+    v1::Reason* r = d.add_reasons();
+    r->set_clause_id(clause);
+    r->set_rule_id(rule);
+  }
+  d.mutable_obligations()->set_retention_limited(true);
+  d.mutable_obligations()->mutable_max_retention()->set_seconds(0);
+  d.mutable_obligations()->set_break_glass_case("SEC-1");
+  out.emplace_back(e, d);
+
+  // The bare minimum: no subject, no times set, nothing optional.
+  out.emplace_back(v1::MonitoringEvent(), v1::Decision());
+
+  // Zero time and retention messages that are set but empty; a negative time.
+  v1::MonitoringEvent zero = e;
+  zero.mutable_occurred_at()->Clear();
+  zero.mutable_requested_retention()->Clear();
+  zero.mutable_subject()->clear_id();
+  v1::Decision deny;
+  deny.set_effect(v1::EFFECT_DENY);
+  deny.add_reasons()->set_clause_id("6.1");
+  out.emplace_back(zero, deny);
+  v1::MonitoringEvent old = e;
+  old.mutable_occurred_at()->set_seconds(-5);
+  out.emplace_back(old, deny);
+  return out;
+}
+
+TEST(PreparedRecord, TheDirectEncoderWritesWhatTheLogRecordWould) {
+  auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
+  for (const auto& [event, decision] : Samples()) {
+    const PreparedRecord direct = PrepareDecisionRecord(event, decision, *pseudonymizer);
+    const PreparedRecord reference = PrepareRecord(MakeDecisionRecord(event, decision, *pseudonymizer));
+    EXPECT_EQ(direct.tail, reference.tail) << event.DebugString() << decision.DebugString();
+    EXPECT_EQ(direct.kind, reference.kind);
+    EXPECT_EQ(direct.effect, reference.effect);
+    EXPECT_EQ(direct.category, reference.category);
+    EXPECT_EQ(direct.platform, reference.platform);
+    EXPECT_EQ(direct.collector, reference.collector);
+    EXPECT_EQ(direct.clause_ids, reference.clause_ids);
+  }
+}
+
 }  // namespace
 }  // namespace grens::plugin

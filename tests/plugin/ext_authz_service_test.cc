@@ -35,13 +35,22 @@ class FixedClock final : public Clock {
 // An in-memory log that answers on the caller's thread and can be told to fail.
 class FakeLog final : public DecisionLog {
  public:
-  void Append(v1::LogRecord record, CommitCallback done) override { done(AppendAndWait(std::move(record))); }
-  absl::StatusOr<int64_t> AppendAndWait(v1::LogRecord record) override {
-    absl::MutexLock lock(&mu_);
-    if (fail_) return absl::UnavailableError("disk full");
-    record.set_index(static_cast<int64_t>(records_.size()));
-    records_.push_back(std::move(record));
-    return records_.back().index();
+  void Append(PreparedRecord prepared, CommitCallback done) override {
+    absl::StatusOr<int64_t> index;
+    {
+      absl::MutexLock lock(&mu_);
+      v1::LogRecord record;
+      if (fail_) {
+        index = absl::UnavailableError("disk full");
+      } else if (!record.ParseFromString(prepared.tail)) {  // the tail is a LogRecord without index and time
+        index = absl::InternalError("unparsable record");
+      } else {
+        record.set_index(static_cast<int64_t>(records_.size()));
+        records_.push_back(std::move(record));
+        index = records_.back().index();
+      }
+    }
+    done(index);
   }
   int64_t Size() const override {
     absl::MutexLock lock(&mu_);
