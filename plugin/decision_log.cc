@@ -6,6 +6,12 @@
 
 namespace grens::plugin {
 
+void DecisionLog::Append(PreparedRecord record, CommitCallback done) {
+  Records records;
+  records.push_back(std::move(record));
+  AppendGroup(std::move(records), std::move(done));
+}
+
 absl::StatusOr<int64_t> DecisionLog::AppendAndWait(v1::LogRecord record) {
   absl::Notification committed;
   absl::StatusOr<int64_t> result;

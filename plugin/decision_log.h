@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "grens/v1/audit_log.pb.h"
 #include "plugin/decision_record.h"
@@ -21,12 +22,20 @@ class DecisionLog {
   // then fail closed); callbacks run in commit order. Must not block.
   using CommitCallback = std::function<void(absl::StatusOr<int64_t> index)>;
 
+  // Records prepared on the caller's thread (decision_record.h).
+  using Records = absl::InlinedVector<PreparedRecord, 1>;
+
   virtual ~DecisionLog() = default;
 
-  // Queues `record` (prepared on the caller's thread: decision_record.h); the
-  // log assigns index, time and leaf hash. Never blocks on I/O; returns
-  // immediately. After Close, `done` gets FailedPrecondition.
-  virtual void Append(PreparedRecord record, CommitCallback done) = 0;
+  // Queues `records` to be committed in one transaction at consecutive
+  // indices; the log assigns index, time and leaf hash, and `done` gets the
+  // first record's index. One lock and one callback for a whole stream
+  // message. Never blocks on I/O; returns immediately. After Close, `done`
+  // gets FailedPrecondition.
+  virtual void AppendGroup(Records records, CommitCallback done) = 0;
+
+  // A group of one.
+  void Append(PreparedRecord record, CommitCallback done);
 
   // Prepares `record`, appends it and waits for the commit. For policy
   // activations and other control records, never on a gRPC callback thread.

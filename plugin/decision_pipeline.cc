@@ -85,15 +85,20 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
   return absl::OkStatus();
 }
 
-void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
-                              std::function<void(absl::Status)> done, Options options) {
-  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
+absl::Status DecisionPipeline::Admit(const v1::MonitoringEvent& event, Options options) const {
   absl::Status valid = Validate(event, options);
   if (!valid.ok()) {
     Refused(absl::StrContains(valid.message(), "limits.max_content_bytes") ? RefusalReason::kContentTooLarge
                                                                            : RefusalReason::kInvalidEvent);
-    return done(valid);
   }
+  return valid;
+}
+
+void DecisionPipeline::Decide(const v1::MonitoringEvent& event, v1::Decision* decision,
+                              std::function<void(absl::Status)> done, Options options) {
+  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
+  absl::Status valid = Admit(event, options);
+  if (!valid.ok()) return done(valid);
   const std::shared_ptr<const ActivePolicy> active = policies_->Active();
   if (active == nullptr) {
     if (metrics_ != nullptr) metrics_->CountRefused(RefusalReason::kNoPolicy);
@@ -119,18 +124,73 @@ void DecisionPipeline::DecideDefault(const v1::MonitoringEvent& event, v1::Decis
   Record(*active, event, now, received, decision, std::move(done));
 }
 
-void DecisionPipeline::Record(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
-                              Steady::time_point received, v1::Decision* decision,
-                              std::function<void(absl::Status)> done) {
-  DecisionSample sample;
-  if (metrics_ != nullptr) sample = metrics_->Sample(active.policy, event, *decision);
+PreparedRecord DecisionPipeline::Judge(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+                                      v1::Decision* decision) const {
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
-  log_->Append(PrepareDecisionRecord(event, *decision, *pseudonymizer_),
-               AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
+  (void)active;
+  return PrepareDecisionRecord(event, *decision, *pseudonymizer_);
+}
+
+void DecisionPipeline::Record(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+                              Steady::time_point received, v1::Decision* decision,
+                              std::function<void(absl::Status)> done) {
+  DecisionSample sample;
+  if (metrics_ != nullptr) sample = metrics_->Sample(active.policy, event, *decision);
+  PreparedRecord record = Judge(active, event, now, decision);
+  log_->Append(std::move(record), AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
+}
+
+void DecisionPipeline::DecideAll(absl::Span<const v1::MonitoringEvent* const> events,
+                                 google::protobuf::RepeatedPtrField<v1::Decision>* decisions,
+                                 std::function<void(absl::Status)> done, Options options) {
+  const Steady::time_point received = metrics_ != nullptr ? Steady::now() : Steady::time_point();
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status valid = Admit(*events[i], options);
+    if (!valid.ok()) {
+      return done(absl::Status(valid.code(), absl::StrCat("events[", i, "] '", events[i]->id(), "': ",
+                                                          valid.message())));
+    }
+  }
+  const std::shared_ptr<const ActivePolicy> active = policies_->Active();
+  if (active == nullptr) {
+    Refused(RefusalReason::kNoPolicy);
+    return done(absl::UnavailableError("no policy is active: every event is refused"));
+  }
+  const absl::Time now = clock_->Now();
+  DecisionLog::Records records;
+  records.reserve(events.size());
+  std::vector<DecisionSample> samples(metrics_ != nullptr ? events.size() : 0);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const v1::MonitoringEvent& event = *events[i];
+    v1::Decision* decision = decisions->Add();
+    const Steady::time_point evaluating = metrics_ != nullptr ? Steady::now() : Steady::time_point();
+    active->policy->Evaluate(event, now, active->Grants(event, *pseudonymizer_), decision);
+    if (metrics_ != nullptr) {
+      metrics_->ObserveEvaluation(Steady::now() - evaluating);
+      samples[i] = metrics_->Sample(active->policy, event, *decision);
+    }
+    records.push_back(Judge(*active, event, now, decision));
+  }
+  const int first_decision = decisions->size() - static_cast<int>(events.size());
+  log_->AppendGroup(std::move(records), [decisions, first_decision, done = std::move(done), metrics = metrics_,
+                                         samples = std::move(samples), received](absl::StatusOr<int64_t> first) {
+    if (!first.ok()) {
+      if (metrics != nullptr) metrics->CountRefused(RefusalReason::kLogUnavailable);
+      decisions->Clear();
+      return done(absl::UnavailableError(
+          absl::StrCat("the decisions could not be recorded, so they are refused: ", first.status().message())));
+    }
+    const Steady::duration took = metrics != nullptr ? Steady::now() - received : Steady::duration();
+    for (int i = first_decision; i < decisions->size(); ++i) {
+      decisions->Mutable(i)->set_log_index(*first + (i - first_decision));
+      if (metrics != nullptr) metrics->CountDecision(samples[i - first_decision], took);
+    }
+    done(absl::OkStatus());
+  });
 }
 
 }  // namespace grens::plugin

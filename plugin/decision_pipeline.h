@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "grens/v1/config.pb.h"
 #include "grens/v1/decision.pb.h"
 #include "grens/v1/event.pb.h"
@@ -53,6 +54,22 @@ class DecisionPipeline {
   // no subject. Otherwise as Decide.
   void DecideDefault(const v1::MonitoringEvent& event, v1::Decision* decision, std::function<void(absl::Status)> done);
 
+  // Decide for every event of one message (a batched stream message, a
+  // platform delivery), judged whole: the events are validated first (the
+  // first invalid one is InvalidArgument naming its position and id, and
+  // nothing is recorded), then decided into `decisions` (one appended per
+  // event, in order) and recorded as one group of consecutive log records,
+  // answered by one `done`. Unavailable clears `decisions`: a message is never
+  // half answered. `events` must stay valid until the call returns,
+  // `decisions` until `done` runs. Never blocks.
+  void DecideAll(absl::Span<const v1::MonitoringEvent* const> events,
+                 google::protobuf::RepeatedPtrField<v1::Decision>* decisions, std::function<void(absl::Status)> done,
+                 Options options);
+  void DecideAll(absl::Span<const v1::MonitoringEvent* const> events,
+                 google::protobuf::RepeatedPtrField<v1::Decision>* decisions, std::function<void(absl::Status)> done) {
+    DecideAll(events, decisions, std::move(done), Options());
+  }
+
   // Counts a call refused before any decision (platform deliveries, stream
   // messages) in the refusal metrics, if metrics are on.
   void Refused(RefusalReason reason) const {
@@ -68,6 +85,12 @@ class DecisionPipeline {
   void Record(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
               std::chrono::steady_clock::time_point received, v1::Decision* decision,
               std::function<void(absl::Status)> done);
+  // Validate, counting a refusal by its reason.
+  absl::Status Admit(const v1::MonitoringEvent& event, Options options) const;
+  // Evaluates `event` into `decision`, gives it its id and the pseudonymised
+  // subject it needs, and returns its prepared record.
+  PreparedRecord Judge(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+                       v1::Decision* decision) const;
 
   const PolicyHolder* const policies_;
   DecisionLog* const log_;

@@ -60,9 +60,8 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
         MaybeFinish();
         return;
       }
-      slot->pending = slot->request.events().empty() ? 1 : slot->request.events_size();
-      received_ += slot->pending;
-      outstanding_ += slot->pending;
+      received_ += slot->request.events().empty() ? 1 : slot->request.events_size();
+      ++outstanding_;
       deciding_ = true;
     }
     // Outside the lock: answers may come back on this thread (bad input) or
@@ -70,13 +69,14 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     // after these events are queued for the log, so log order is request order.
     if (slot->request.events().empty()) {
       pipeline_->Decide(slot->request.event(), slot->response.mutable_decision(),
-                        [this, slot](absl::Status status) { OnDecided(slot, 0, std::move(status)); });
+                        [this, slot](absl::Status status) { OnDecided(slot, false, std::move(status)); });
     } else {
-      for (int i = 0; i < slot->request.events_size(); ++i) slot->response.add_decisions();
-      for (int i = 0; i < slot->request.events_size(); ++i) {
-        pipeline_->Decide(slot->request.events(i), slot->response.mutable_decisions(i),
-                          [this, slot, i](absl::Status status) { OnDecided(slot, i, std::move(status)); });
-      }
+      // The whole message is one group in the log: one lock, one commit
+      // callback, one answer.
+      std::vector<const v1::MonitoringEvent*> events(slot->request.events().pointer_begin(),
+                                                     slot->request.events().pointer_end());
+      pipeline_->DecideAll(events, slot->response.mutable_decisions(),
+                           [this, slot](absl::Status status) { OnDecided(slot, true, std::move(status)); });
     }
     absl::MutexLock lock(&mu_);
     deciding_ = false;
@@ -115,7 +115,6 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     v1::EvaluateStreamRequest& request = *google::protobuf::Arena::CreateMessage<v1::EvaluateStreamRequest>(arena.get());
     v1::EvaluateStreamResponse& response =
         *google::protobuf::Arena::CreateMessage<v1::EvaluateStreamResponse>(arena.get());
-    int pending = 0;  // decisions of this message not yet called back
     bool decided = false;
   };
 
@@ -137,7 +136,8 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     return absl::OkStatus();
   }
 
-  void OnDecided(Slot* slot, int index, absl::Status status) {
+  // `batched`: the message's events were decided together (DecideAll).
+  void OnDecided(Slot* slot, bool batched, absl::Status status) {
     bool last;
     {
       absl::MutexLock lock(&mu_);
@@ -145,15 +145,14 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
       if (!status.ok() && error_.ok()) {
         // One bad event ends the stream with a status naming it; answers
         // already written stand.
-        const v1::MonitoringEvent& event =
-            slot->request.events().empty() ? slot->request.event() : slot->request.events(index);
-        error_ = absl::Status(status.code(), absl::StrCat("event '", event.id(), "': ", status.message()));
+        // A batched message's status names the event already (DecideAll).
+        error_ = batched ? status
+                           : absl::Status(status.code(), absl::StrCat("event '", slot->request.event().id(), "': ",
+                                                                      status.message()));
         failed_ = true;
       }
-      if (--slot->pending == 0) {
-        slot->decided = true;
-        if (slot->request.events().empty()) slot->response.set_event_id(slot->request.event().id());
-      }
+      slot->decided = true;  // one callback per message, batched or not
+      if (slot->request.events().empty()) slot->response.set_event_id(slot->request.event().id());
       WriteNext();
       MaybeFinish();
       last = done_ && outstanding_ == 0;

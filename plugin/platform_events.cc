@@ -14,34 +14,6 @@
 namespace grens::plugin {
 namespace {
 
-// One delivery being judged: its events live here until the last decision is
-// recorded, and the first failure wins.
-struct Fanout {
-  std::vector<v1::MonitoringEvent> events;
-  std::function<void(absl::Status)> done;
-  v1::EvaluatePlatformEventResponse* response = nullptr;
-  std::atomic<size_t> remaining{0};  // decisions not yet called back, on any thread
-  absl::Mutex mu;
-  absl::Status first_error ABSL_GUARDED_BY(mu);
-
-  void OneDone(absl::Status status) {
-    if (!status.ok()) {
-      absl::MutexLock lock(&mu);
-      if (first_error.ok()) first_error = std::move(status);
-    }
-    if (remaining.fetch_sub(1) != 1) return;
-    absl::Status result;
-    {
-      absl::MutexLock lock(&mu);
-      result = first_error;
-    }
-    // A delivery is judged whole: no partial list that a relay might read as
-    // "the rest was allowed".
-    if (!result.ok()) response->clear_decisions();
-    done(std::move(result));
-  }
-};
-
 }  // namespace
 
 PlatformEvents::PlatformEvents(std::unique_ptr<const adapters::AdapterSet> adapters,
@@ -101,21 +73,22 @@ void PlatformEvents::Handle(const v1::EvaluatePlatformEventRequest& request,
                                                           "): the payload holds ", n, " events")));
   }
   if (n == 0) return done(absl::OkStatus());
-  auto fanout = std::make_shared<Fanout>();
-  fanout->events = std::move(translation->events);
-  fanout->done = std::move(done);
-  fanout->response = response;
-  fanout->remaining.store(n);
+  // The events live until the delivery's decisions are recorded; the
+  // pipeline judges them whole (one group in the log, no partial answer that
+  // a relay might read as "the rest was allowed").
+  auto events = std::make_shared<std::vector<v1::MonitoringEvent>>(std::move(translation->events));
   const std::string platform((*adapter)->name());
-  for (size_t i = 0; i < n; ++i) response->add_decisions();
+  std::vector<const v1::MonitoringEvent*> pointers;
+  pointers.reserve(n);
+  for (v1::MonitoringEvent& event : *events) {
+    Complete(request, platform, &event);
+    pointers.push_back(&event);
+  }
   DecisionPipeline::Options options;
   options.allow_unspecified_category = true;  // what an adapter cannot classify is judged (denied), not refused
-  for (size_t i = 0; i < n; ++i) {
-    v1::MonitoringEvent* event = &fanout->events[i];
-    Complete(request, platform, event);
-    pipeline_->Decide(*event, response->mutable_decisions(static_cast<int>(i)),
-                      [fanout](absl::Status status) { fanout->OneDone(std::move(status)); }, options);
-  }
+  pipeline_->DecideAll(
+      pointers, response->mutable_decisions(),
+      [events, done = std::move(done)](absl::Status status) { done(std::move(status)); }, options);
 }
 
 absl::StatusOr<std::shared_ptr<const adapters::Directory>> LoadDirectory(const v1::SidecarConfig& config) {

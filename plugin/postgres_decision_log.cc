@@ -35,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "plugin/checkpoint.h"
+#include "plugin/commit_queue.h"
 #include "plugin/decision_record.h"
 #include "plugin/log_reader.h"
 #include "plugin/merkle.h"
@@ -50,10 +51,7 @@ namespace {
 constexpr char kApplicationName[] = "grensd";
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(50);
 
-struct Pending {
-  PreparedRecord record;  // prepared on the appending thread
-  DecisionLog::CommitCallback done;
-};
+using Group = CommitQueue::Group;
 
 const Clock& WallClock() {
   static const SystemClock* const clock = new SystemClock();
@@ -86,49 +84,33 @@ class PostgresDecisionLog final : public DecisionLog {
 
   ~PostgresDecisionLog() override { (void)Close(); }
 
-  void Append(PreparedRecord prepared, CommitCallback done) override {
-    absl::Status refused;
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) {
-        refused = absl::FailedPreconditionError("the decision log is closed");
-      } else if (!available_) {
-        refused = unavailable_;
-      } else {
-        queue_.push_back({std::move(prepared), std::move(done)});
-        if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
-        return;
-      }
-    }
-    done(refused);
+  void AppendGroup(Records records, CommitCallback done) override {
+    queue_.Push({std::move(records), std::move(done)});
   }
 
   int64_t Size() const override { return committed_.load(); }
 
   absl::Status Close() override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return close_status_;
-      closing_ = true;
+    if (queue_.Close()) {
+      writer_.join();
+      queue_.Flush();  // every caller has its answer before Close returns
     }
-    writer_.join();
     absl::MutexLock lock(&mu_);
     return close_status_;
   }
 
  private:
   void Run();
-  std::vector<Pending> TakeBatch(bool* closing);
-  // Commits `batch` in one transaction; with prune_through >= 0, first prunes
-  // records [first_unpruned_, prune_through] in the same transaction. On
-  // failure the connection is dropped and the batch fails.
-  absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
+  // Commits `batch` in one transaction and answers it; with prune_through >=
+  // 0, first prunes records [first_unpruned_, prune_through] in the same
+  // transaction. On failure the connection is dropped and the batch fails.
+  absl::Status CommitBatch(std::vector<Group> batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
   bool CheckpointDue() const;
   absl::Status PruneIfDue();
   absl::StatusOr<int64_t> LastRecordBefore(absl::Time cutoff);
-  // Drops the connection and fails `batch` (may be null) and all queued appends.
-  void Disconnect(const absl::Status& cause, std::vector<Pending>* batch);
+  // Drops the connection and fails `batch` and all queued appends.
+  void Disconnect(const absl::Status& cause, std::vector<Group> batch);
   // Reconnects with backoff until it succeeds (true) or the log closes (false).
   bool Reconnect();
   absl::Status ConnectAndResync();
@@ -152,11 +134,12 @@ class PostgresDecisionLog final : public DecisionLog {
   std::thread writer_;
 
   absl::Mutex mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool available_ ABSL_GUARDED_BY(mu_) = true;
-  absl::Status unavailable_ ABSL_GUARDED_BY(mu_);  // what appends get while !available_
+  absl::Status unavailable_ ABSL_GUARDED_BY(mu_);  // why the database is away, if it is
   absl::Status close_status_ ABSL_GUARDED_BY(mu_);
+
+  // Synchronizes itself: what Append fills and the writer empties (refusing
+  // appends while the database is away).
+  CommitQueue queue_{options_.metrics};
 
   // Atomic so Size() can be read from any thread without the queue lock.
   std::atomic<int64_t> committed_;
@@ -169,32 +152,17 @@ bool PostgresDecisionLog::CheckpointDue() const {
          clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
 }
 
-std::vector<Pending> PostgresDecisionLog::TakeBatch(bool* closing) {
-  absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !queue_.empty(); };
-  // Wake at least once per checkpoint interval so time-based checkpoints happen.
-  mu_.AwaitWithTimeout(absl::Condition(&ready), options_.checkpoint_interval);
-  std::vector<Pending> batch;
-  const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
-  batch.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
-  *closing = closing_ && queue_.empty();
-  return batch;
-}
 
 void PostgresDecisionLog::Run() {
   while (true) {
     if (conn_ == nullptr && !Reconnect()) break;
     bool closing = false;
-    std::vector<Pending> batch = TakeBatch(&closing);
-    if (!batch.empty()) (void)CommitBatch(&batch);
+    // Wake at least once per checkpoint interval so time-based checkpoints happen.
+    std::vector<Group> batch = queue_.Take(options_.max_batch, options_.checkpoint_interval, &closing);
+    if (!batch.empty()) (void)CommitBatch(std::move(batch));
     absl::Status upkeep = conn_ != nullptr && CheckpointDue() ? WriteCheckpoint() : absl::OkStatus();
     if (upkeep.ok() && conn_ != nullptr) upkeep = PruneIfDue();
-    if (!upkeep.ok() && conn_ != nullptr) Disconnect(upkeep, nullptr);
+    if (!upkeep.ok() && conn_ != nullptr) Disconnect(upkeep, {});
     if (closing) break;
   }
   absl::Status status = absl::OkStatus();
@@ -205,26 +173,27 @@ void PostgresDecisionLog::Run() {
     status = WriteCheckpoint();
   }
   conn_.reset();
-  std::deque<Pending> left;
   {
     absl::MutexLock lock(&mu_);
     close_status_ = status;
-    left.swap(queue_);
   }
-  for (Pending& p : left) p.done(absl::FailedPreconditionError("the decision log is closed"));
+  queue_.Answer(queue_.TakeAll(), absl::FailedPreconditionError("the decision log is closed"));
 }
 
-absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t prune_through) {
+absl::Status PostgresDecisionLog::CommitBatch(std::vector<Group> batch, int64_t prune_through) {
   const absl::Time now = clock_->Now();
   PgCopyEncoder rows;
   std::vector<Hash> leaves;
-  leaves.reserve(batch->size());
-  for (size_t i = 0; i < batch->size(); ++i) {
-    const int64_t index = frontier_.size() + static_cast<int64_t>(i);
-    std::string body;
-    AppendCanonicalBytes((*batch)[i].record, index, now, &body);
-    leaves.push_back(LeafHash(body));
-    EncodePostgresRecord(chain_.id, index, (*batch)[i].record, body, leaves.back(), absl::ToUnixNanos(now), &rows);
+  leaves.reserve(static_cast<size_t>(CommitQueue::RecordCount(batch)));
+  std::string body;
+  for (const Group& group : batch) {
+    for (const PreparedRecord& record : group.records) {
+      const int64_t index = frontier_.size() + static_cast<int64_t>(leaves.size());
+      body.clear();
+      AppendCanonicalBytes(record, index, now, &body);
+      leaves.push_back(LeafHash(body));
+      EncodePostgresRecord(chain_.id, index, record, body, leaves.back(), absl::ToUnixNanos(now), &rows);
+    }
   }
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   absl::Status status = conn_->Exec("BEGIN");
@@ -237,20 +206,20 @@ absl::Status PostgresDecisionLog::CommitBatch(std::vector<Pending>* batch, int64
   }
   if (status.ok()) status = conn_->Exec("COMMIT");
   if (options_.metrics != nullptr) {
-    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started,
-                                    static_cast<int64_t>(batch->size()), status.ok());
+    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started, static_cast<int64_t>(leaves.size()),
+                                    status.ok());
   }
   if (!status.ok()) {
     // Whether COMMIT took effect is unknown until the tail is read back.
     in_doubt_ = std::move(leaves);
-    Disconnect(status, batch);
+    Disconnect(status, std::move(batch));
     return status;
   }
+  const int64_t first = frontier_.size();
   for (const Hash& leaf : leaves) frontier_.Append(leaf);
   last_leaf_ = leaves.back();
   committed_.store(frontier_.size());
-  const int64_t first = frontier_.size() - static_cast<int64_t>(batch->size());
-  for (size_t i = 0; i < batch->size(); ++i) (*batch)[i].done(first + static_cast<int64_t>(i));
+  queue_.Answer(std::move(batch), first);
   return absl::OkStatus();
 }
 
@@ -299,29 +268,26 @@ absl::Status PostgresDecisionLog::PruneIfDue() {
                                " records older than ",
                                absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
                                "): attributes removed, leaf hashes kept"));
-  std::vector<Pending> batch;
-  batch.push_back({PrepareRecord(std::move(record)), [](absl::StatusOr<int64_t>) {}});
-  GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
+  std::vector<Group> batch(1);
+  batch[0].records.push_back(PrepareRecord(std::move(record)));
+  batch[0].done = [](absl::StatusOr<int64_t>) {};
+  GRENS_RETURN_IF_ERROR(CommitBatch(std::move(batch), last));
   first_unpruned_ = last + 1;
   return absl::OkStatus();
 }
 
-void PostgresDecisionLog::Disconnect(const absl::Status& cause, std::vector<Pending>* batch) {
+void PostgresDecisionLog::Disconnect(const absl::Status& cause, std::vector<Group> batch) {
   conn_.reset();
   const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", cause.message()));
   Log(LogLevel::kWarn, "decision log: lost the database; refusing decisions until it is back",
       {{"origin", chain_.origin}, {"error", std::string(cause.message())}});
-  std::deque<Pending> queued;
   {
     absl::MutexLock lock(&mu_);
-    available_ = false;
     unavailable_ = refused;
-    queued.swap(queue_);
   }
-  if (batch != nullptr) {
-    for (Pending& p : *batch) p.done(refused);
-  }
-  for (Pending& p : queued) p.done(refused);
+  queue_.SetRefusal(refused);
+  queue_.Answer(std::move(batch), refused);
+  queue_.Answer(queue_.TakeAll(), refused);
 }
 
 bool PostgresDecisionLog::Reconnect() {
@@ -329,8 +295,9 @@ bool PostgresDecisionLog::Reconnect() {
   while (true) {
     const absl::Status status = fatal_.ok() ? ConnectAndResync() : fatal_;
     if (status.ok()) {
+      queue_.SetRefusal(absl::OkStatus());
       absl::MutexLock lock(&mu_);
-      available_ = true;
+      unavailable_ = absl::OkStatus();
       Log(LogLevel::kInfo, "decision log: the database is back; accepting decisions again",
           {{"origin", chain_.origin}, {"size", absl::StrCat(frontier_.size())}});
       return true;
@@ -340,11 +307,14 @@ bool PostgresDecisionLog::Reconnect() {
       Log(LogLevel::kError, "decision log: the database does not continue this sidecar's chain; refusing every decision",
           {{"origin", chain_.origin}, {"error", std::string(status.message())}});
     }
-    absl::MutexLock lock(&mu_);
-    unavailable_ = absl::UnavailableError(absl::StrCat("decision log: ", status.message()));
+    const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", status.message()));
+    queue_.SetRefusal(refused);
+    {
+      absl::MutexLock lock(&mu_);
+      unavailable_ = refused;
+    }
     // A fatal log waits only for Close; otherwise retry after the backoff.
-    const absl::Duration wait = fatal_.ok() ? backoff : absl::InfiniteDuration();
-    if (mu_.AwaitWithTimeout(absl::Condition(&closing_), wait)) return false;
+    if (queue_.AwaitClose(fatal_.ok() ? backoff : absl::InfiniteDuration())) return false;
     backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
   }
 }

@@ -46,7 +46,7 @@
 #include "plugin/merkle.h"
 #include "plugin/process_log.h"
 #include "plugin/sqlite_util.h"
-#include "plugin/task_queue.h"
+#include "plugin/commit_queue.h"
 
 namespace grens::plugin {
 namespace {
@@ -66,12 +66,7 @@ constexpr char kInsert[] =
     "INSERT INTO records(idx, time_ns, kind, effect, category, platform, collector, clause_ids, body, leaf_hash)"
     " VALUES(?,?,?,?,?,?,?,?,?,?)";
 
-// A record prepared on the appending thread (PrepareRecord), so the writer
-// only stamps, hashes and inserts it.
-struct Pending {
-  PreparedRecord record;
-  DecisionLog::CommitCallback done;
-};
+using Group = CommitQueue::Group;
 
 class SqliteDecisionLog final : public DecisionLog {
  public:
@@ -96,42 +91,28 @@ class SqliteDecisionLog final : public DecisionLog {
 
   ~SqliteDecisionLog() override { (void)Close(); }
 
-  void Append(PreparedRecord prepared, CommitCallback done) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!closing_) {
-        queue_.push_back({std::move(prepared), std::move(done)});
-        if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
-        return;
-      }
-    }
-    done(absl::FailedPreconditionError("the decision log is closed"));
+  void AppendGroup(Records records, CommitCallback done) override {
+    queue_.Push({std::move(records), std::move(done)});
   }
 
   int64_t Size() const override { return committed_.load(); }
 
   absl::Status Close() override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return close_status_;
-      closing_ = true;
+    if (queue_.Close()) {
+      writer_.join();
+      queue_.Flush();  // every caller has its answer before Close returns
     }
-    writer_.join();
-    answers_.reset();  // every caller has its answer before Close returns
     absl::MutexLock lock(&mu_);
     return close_status_;
   }
 
  private:
   void Run();
-  std::vector<Pending> TakeBatch(bool* closing);
-  // Commits `batch` in one transaction; with prune_through >= 0, first prunes
-  // records [first_unpruned_, prune_through] in the same transaction.
-  absl::Status CommitBatch(std::vector<Pending>* batch, int64_t prune_through = -1);
+  // Commits `batch` in one transaction and answers it; with prune_through >=
+  // 0, first prunes records [first_unpruned_, prune_through] in the same
+  // transaction.
+  absl::Status CommitBatch(std::vector<Group> batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
-  // Hands `batch`'s callbacks to the answer thread: index first + i each, or
-  // `failure` for all.
-  void Answer(std::vector<Pending>* batch, absl::StatusOr<int64_t> first);
   bool CheckpointDue() const;
   absl::Status PruneIfDue();
   static int64_t FirstUnpruned(SqliteDb* db);
@@ -149,15 +130,13 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Time last_prune_check_;
   int64_t first_unpruned_ = 0;  // records below this index are pruned
   std::thread writer_;
-  // Runs the commit callbacks, so that the writer starts the next transaction
-  // while the last one's answers are sent: a caller's answer (gRPC's send
-  // path, run by whoever calls Finish) costs the writer nothing.
-  std::unique_ptr<TaskQueue> answers_ = std::make_unique<TaskQueue>("grens-answer");
 
   absl::Mutex mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status close_status_ ABSL_GUARDED_BY(mu_);
+
+  // Synchronize themselves. The queue is what Append fills and the writer
+  // empties; committed_ is atomic so Size() can be read from any thread.
+  CommitQueue queue_{options_.metrics};
 
   // Atomic so Size() can be read from any thread without the queue lock.
   std::atomic<int64_t> committed_;
@@ -170,22 +149,6 @@ bool SqliteDecisionLog::CheckpointDue() const {
          clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
 }
 
-std::vector<Pending> SqliteDecisionLog::TakeBatch(bool* closing) {
-  absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_ || !queue_.empty(); };
-  // Wake at least once per checkpoint interval so time-based checkpoints happen.
-  mu_.AwaitWithTimeout(absl::Condition(&ready), options_.checkpoint_interval);
-  std::vector<Pending> batch;
-  const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
-  batch.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  if (options_.metrics != nullptr) options_.metrics->SetQueueDepth(static_cast<int64_t>(queue_.size()));
-  *closing = closing_ && queue_.empty();
-  return batch;
-}
 
 void SqliteDecisionLog::Run() {
   absl::Status status;
@@ -194,9 +157,10 @@ void SqliteDecisionLog::Run() {
   bool checkpoint_failing = false;
   while (true) {
     bool closing = false;
-    std::vector<Pending> batch = TakeBatch(&closing);
+    // Wake at least once per checkpoint interval so time-based checkpoints happen.
+    std::vector<Group> batch = queue_.Take(options_.max_batch, options_.checkpoint_interval, &closing);
     if (!batch.empty()) {
-      absl::Status committed = CommitBatch(&batch);
+      absl::Status committed = CommitBatch(std::move(batch));
       if (!committed.ok()) status = committed;
       if (!committed.ok() && !failing) {
         Log(LogLevel::kError, "decision log commit failed; calls are refused until it commits again",
@@ -227,7 +191,7 @@ void SqliteDecisionLog::Run() {
   close_status_ = status;
 }
 
-absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t prune_through) {
+absl::Status SqliteDecisionLog::CommitBatch(std::vector<Group> batch, int64_t prune_through) {
   const auto started = std::chrono::steady_clock::now();
   const MerkleFrontier saved = frontier_;
   absl::Status status = db_->Exec("BEGIN IMMEDIATE");
@@ -249,53 +213,45 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Pending>* batch, int64_t
   const absl::Time now = clock_->Now();
   const int64_t now_ns = absl::ToUnixNanos(now);
   std::string body;
-  for (size_t i = 0; status.ok() && i < batch->size(); ++i) {
-    const PreparedRecord& r = (*batch)[i].record;
-    const int64_t index = frontier_.size();
-    body.clear();
-    AppendCanonicalBytes(r, index, now, &body);
-    const Hash leaf = LeafHash(body);
-    insert->Reset();
-    insert->BindInt(1, index);
-    insert->BindInt(2, now_ns);
-    insert->BindInt(3, r.kind);
-    insert->BindInt(4, r.effect);
-    insert->BindInt(5, r.category);
-    insert->BindTextNoCopy(6, r.platform);
-    insert->BindTextNoCopy(7, r.collector);
-    insert->BindTextNoCopy(8, r.clause_ids);
-    insert->BindBlobNoCopy(9, body);
-    insert->BindBlobNoCopy(10, absl::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
-    status = insert->StepDone();
-    if (status.ok()) frontier_.Append(leaf);
+  const int64_t first = frontier_.size();
+  for (const Group& group : batch) {
+    for (const PreparedRecord& r : group.records) {
+      if (!status.ok()) break;
+      const int64_t index = frontier_.size();
+      body.clear();
+      AppendCanonicalBytes(r, index, now, &body);
+      const Hash leaf = LeafHash(body);
+      insert->Reset();
+      insert->BindInt(1, index);
+      insert->BindInt(2, now_ns);
+      insert->BindInt(3, r.kind);
+      insert->BindInt(4, r.effect);
+      insert->BindInt(5, r.category);
+      insert->BindTextNoCopy(6, r.platform);
+      insert->BindTextNoCopy(7, r.collector);
+      insert->BindTextNoCopy(8, r.clause_ids);
+      insert->BindBlobNoCopy(9, body);
+      insert->BindBlobNoCopy(10, absl::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
+      status = insert->StepDone();
+      if (status.ok()) frontier_.Append(leaf);
+    }
   }
   if (status.ok()) status = db_->Exec("COMMIT");
   if (options_.metrics != nullptr) {
-    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started,
-                                    static_cast<int64_t>(batch->size()), status.ok());
+    options_.metrics->ObserveCommit(std::chrono::steady_clock::now() - started, CommitQueue::RecordCount(batch),
+                                    status.ok());
   }
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
     frontier_ = saved;
-    Answer(batch, absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
+    queue_.Answer(std::move(batch), absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
     return status;
   }
   committed_.store(frontier_.size());
-  const int64_t first = frontier_.size() - static_cast<int64_t>(batch->size());
-  Answer(batch, first);
+  queue_.Answer(std::move(batch), first);
   return absl::OkStatus();
 }
 
-void SqliteDecisionLog::Answer(std::vector<Pending>* batch, absl::StatusOr<int64_t> first) {
-  std::vector<CommitCallback> callbacks;
-  callbacks.reserve(batch->size());
-  for (Pending& p : *batch) callbacks.push_back(std::move(p.done));
-  answers_->Post([callbacks = std::move(callbacks), first]() mutable {
-    for (size_t i = 0; i < callbacks.size(); ++i) {
-      callbacks[i](first.ok() ? absl::StatusOr<int64_t>(*first + static_cast<int64_t>(i)) : first.status());
-    }
-  });
-}
 
 absl::Status SqliteDecisionLog::WriteCheckpoint() {
   const absl::Time now = clock_->Now();
@@ -356,9 +312,10 @@ absl::Status SqliteDecisionLog::PruneIfDue() {
   record.set_note(absl::StrCat("pruned records ", first_unpruned_, "-", last, " (", count, " records older than ",
                                absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
                                "): attributes removed, leaf hashes kept"));
-  std::vector<Pending> batch;
-  batch.push_back({PrepareRecord(std::move(record)), [](absl::StatusOr<int64_t>) {}});
-  GRENS_RETURN_IF_ERROR(CommitBatch(&batch, last));
+  std::vector<Group> batch(1);
+  batch[0].records.push_back(PrepareRecord(std::move(record)));
+  batch[0].done = [](absl::StatusOr<int64_t>) {};
+  GRENS_RETURN_IF_ERROR(CommitBatch(std::move(batch), last));
   first_unpruned_ = last + 1;
   return absl::OkStatus();
 }

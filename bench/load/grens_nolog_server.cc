@@ -27,7 +27,9 @@ namespace {
 // Answers every append at once with the next index; stores nothing.
 class NoLog final : public grens::plugin::DecisionLog {
  public:
-  void Append(grens::plugin::PreparedRecord, CommitCallback done) override { done(next_.fetch_add(1)); }
+  void AppendGroup(Records records, CommitCallback done) override {
+    done(next_.fetch_add(static_cast<int64_t>(records.size())));
+  }
   int64_t Size() const override { return next_.load(); }
   absl::Status Close() override { return absl::OkStatus(); }
 

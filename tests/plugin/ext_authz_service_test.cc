@@ -35,22 +35,24 @@ class FixedClock final : public Clock {
 // An in-memory log that answers on the caller's thread and can be told to fail.
 class FakeLog final : public DecisionLog {
  public:
-  void Append(PreparedRecord prepared, CommitCallback done) override {
-    absl::StatusOr<int64_t> index;
+  void AppendGroup(Records prepared, CommitCallback done) override {
+    absl::StatusOr<int64_t> first;
     {
       absl::MutexLock lock(&mu_);
-      v1::LogRecord record;
-      if (fail_) {
-        index = absl::UnavailableError("disk full");
-      } else if (!record.ParseFromString(prepared.tail)) {  // the tail is a LogRecord without index and time
-        index = absl::InternalError("unparsable record");
-      } else {
-        record.set_index(static_cast<int64_t>(records_.size()));
-        records_.push_back(std::move(record));
-        index = records_.back().index();
+      first = static_cast<int64_t>(records_.size());
+      for (const PreparedRecord& p : prepared) {
+        v1::LogRecord record;
+        if (fail_) {
+          first = absl::UnavailableError("disk full");
+        } else if (!record.ParseFromString(p.tail)) {  // the tail is a LogRecord without index and time
+          first = absl::InternalError("unparsable record");
+        } else {
+          record.set_index(static_cast<int64_t>(records_.size()));
+          records_.push_back(std::move(record));
+        }
       }
     }
-    done(index);
+    done(first);
   }
   int64_t Size() const override {
     absl::MutexLock lock(&mu_);
