@@ -22,7 +22,10 @@
 // journal_mode=WAL and synchronous=FULL, SQLite fsyncs the WAL before COMMIT
 // returns, so a committed batch survives kill -9 and power loss, and a torn
 // (uncommitted) tail of the WAL is ignored at the next open. Callers are told
-// about their record only after COMMIT returned.
+// about their record only after COMMIT returned. The WAL is copied back into
+// the database by a passive checkpoint on another connection (WalCheckpointer),
+// never inside a COMMIT; a checkpoint only moves committed pages, so it does
+// not change what survives a crash.
 
 #include "plugin/sqlite_decision_log.h"
 
@@ -46,6 +49,7 @@
 #include "plugin/merkle.h"
 #include "plugin/process_log.h"
 #include "plugin/sqlite_util.h"
+#include "plugin/wal_checkpointer.h"
 #include "plugin/commit_queue.h"
 
 namespace grens::plugin {
@@ -71,10 +75,12 @@ using Group = CommitQueue::Group;
 class SqliteDecisionLog final : public DecisionLog {
  public:
   SqliteDecisionLog(SqliteDecisionLogOptions options, std::unique_ptr<SqliteDb> db,
-                    std::unique_ptr<CheckpointSigner> signer, MerkleFrontier frontier, int64_t last_checkpoint)
+                    std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<CheckpointSigner> signer,
+                    MerkleFrontier frontier, int64_t last_checkpoint)
       : options_(std::move(options)),
         clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
         db_(std::move(db)),
+        wal_checkpointer_(std::move(checkpointer)),
         signer_(std::move(signer)),
         frontier_(std::move(frontier)),
         last_checkpoint_size_(last_checkpoint),
@@ -83,6 +89,8 @@ class SqliteDecisionLog final : public DecisionLog {
         committed_(frontier_.size()) {
     const int64_t first = FirstUnpruned(db_.get());
     first_unpruned_ = first < 0 ? frontier_.size() : first;
+    // Replaces SQLite's automatic checkpoint inside the COMMIT.
+    db_->OnWalCommit(&wal_hook_);
     writer_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "grens-log");  // for top -H, perf and gdb
       Run();
@@ -123,6 +131,8 @@ class SqliteDecisionLog final : public DecisionLog {
 
   // Used by the writer thread only (and the constructor/Close around it).
   std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<WalCheckpointer> wal_checkpointer_;
+  std::function<void(int)> wal_hook_ = [this](int frames) { wal_checkpointer_->Notify(frames); };
   std::unique_ptr<CheckpointSigner> signer_;
   MerkleFrontier frontier_;
   int64_t last_checkpoint_size_;
@@ -186,6 +196,9 @@ void SqliteDecisionLog::Run() {
     absl::Status final_checkpoint = WriteCheckpoint();
     if (!final_checkpoint.ok()) status = final_checkpoint;
   }
+  // The checkpointer's connection goes first, so that closing the writer's
+  // (the last) copies the whole WAL back and removes it.
+  wal_checkpointer_.reset();
   db_.reset();
   absl::MutexLock lock(&mu_);
   close_status_ = status;
@@ -368,6 +381,9 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteD
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(DecisionLogPath(options.data_dir), false));
   GRENS_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
   GRENS_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  // After a burst the WAL file is cut back to this when it is rewound, rather
+  // than keeping its largest size on disk.
+  GRENS_RETURN_IF_ERROR(db->Exec("PRAGMA journal_size_limit=16777216"));
   GRENS_RETURN_IF_ERROR(db->Exec(kSchema));
   const std::string key_file =
       options.signing_key_file.empty() ? options.data_dir + "/checkpoint.key" : options.signing_key_file;
@@ -379,8 +395,11 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteD
   MerkleFrontier frontier;
   int64_t last_checkpoint = 0;
   GRENS_RETURN_IF_ERROR(Rebuild(db.get(), &frontier, &last_checkpoint));
-  return std::unique_ptr<DecisionLog>(new SqliteDecisionLog(options, std::move(db), std::move(signer),
-                                                            std::move(frontier), last_checkpoint));
+  // SQLite's own threshold (1000 pages), but copied back off the commit path.
+  GRENS_ASSIGN_OR_RETURN(std::unique_ptr<WalCheckpointer> checkpointer,
+                         WalCheckpointer::Start(DecisionLogPath(options.data_dir), 1000));
+  return std::unique_ptr<DecisionLog>(new SqliteDecisionLog(options, std::move(db), std::move(checkpointer),
+                                                            std::move(signer), std::move(frontier), last_checkpoint));
 }
 
 }  // namespace grens::plugin

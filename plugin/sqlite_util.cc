@@ -74,6 +74,16 @@ SqliteDb::~SqliteDb() {
   sqlite3_close(db_);
 }
 
+void SqliteDb::OnWalCommit(std::function<void(int frames)>* hook) {
+  sqlite3_wal_hook(
+      db_,
+      +[](void* arg, sqlite3*, const char*, int frames) {
+        (*static_cast<std::function<void(int)>*>(arg))(frames);
+        return SQLITE_OK;
+      },
+      hook);
+}
+
 absl::Status SqliteDb::Exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return absl::OkStatus();

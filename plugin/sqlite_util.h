@@ -74,6 +74,9 @@ class SqliteDb {
   absl::Status SetMeta(const std::string& key, absl::string_view value);
   absl::StatusOr<std::string> GetMeta(const std::string& key);
   const std::string& path() const { return path_; }
+  // Calls `hook` with the WAL's size in frames after every commit of this
+  // connection (sqlite3_wal_hook). `hook` must outlive the connection.
+  void OnWalCommit(std::function<void(int frames)>* hook);
 
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

@@ -1,0 +1,61 @@
+#include "plugin/wal_checkpointer.h"
+
+#include <pthread.h>
+
+#include <utility>
+
+#include "plugin/process_log.h"
+
+namespace grens::plugin {
+
+absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
+                                                                        int threshold_frames) {
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path, false);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(*db), threshold_frames));
+}
+
+WalCheckpointer::WalCheckpointer(std::unique_ptr<SqliteDb> db, int threshold_frames)
+    : threshold_frames_(threshold_frames), db_(std::move(db)), thread_([this] {
+        pthread_setname_np(pthread_self(), "grens-wal");
+        Run();
+      }) {}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void WalCheckpointer::Notify(int frames) {
+  if (frames < threshold_frames_) return;
+  absl::MutexLock lock(&mu_);
+  wanted_ = true;
+}
+
+void WalCheckpointer::Run() {
+  bool failing = false;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](WalCheckpointer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->wanted_ || c->stopping_; }, this));
+      if (stopping_) break;
+      wanted_ = false;
+    }
+    // PASSIVE: copies what no reader still needs, never waits for the writer;
+    // SQLite rewinds the WAL at the writer's next transaction once all of it
+    // is copied. A failure only lets the WAL grow: it is logged, not fatal.
+    const absl::Status status = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    if (!status.ok() && !failing) {
+      Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
+          {{"error", std::string(status.message())}});
+    }
+    failing = !status.ok();
+  }
+  db_.reset();
+}
+
+}  // namespace grens::plugin
