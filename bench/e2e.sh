@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end load in one run: the null server (gRPC ceiling), grensd's pipeline
 # with logging off, and grensd with durable logging, each at 16 and 64 unary
-# calls in flight and as one stream. Medians of REPS runs; every figure also as
+# calls in flight, as one stream of single events and as one stream of
+# 100-event messages. Medians of REPS runs; every figure also as
 # a ratio to the null server measured in the same run. Writes the table into
 # bench/README.md between the e2e markers.
 # Usage: bench/e2e.sh [BUILD_DIR]   (REPS, SECONDS to override; --smoke for CI)
@@ -29,7 +30,7 @@ start() {  # name command...
 
 measure() {  # name
   for run in $(seq "$REPS"); do
-    for load in "--inflight 16" "--inflight 64" "--mode stream"; do
+    for load in "--inflight 16" "--inflight 64" "--mode stream" "--mode stream --batch 100"; do
       # shellcheck disable=SC2086
       "$BUILD/bench/grens_load" --target "$ADDR" $load --seconds "$SECS" --warmup 0.5 |
         sed "s/^{/{\"server\":\"$1\",\"run\":$run,/" >>"$WORK/results.jsonl"
@@ -39,9 +40,11 @@ measure() {  # name
 
 start null "$BUILD/bench/grens_null_server" --listen 127.0.0.1:0
 measure null; kill "$PID"; wait "$PID" 2>/dev/null || true
-start nolog "$BUILD/bench/grens_nolog_server" --listen 127.0.0.1:0 --policy "$POLICY"
+start nolog "$BUILD/bench/grens_nolog_server" --listen 127.0.0.1:0 --policy "$POLICY" \
+  --clock_start 2026-06-03T13:00:00Z
 measure nolog; kill "$PID"; wait "$PID" 2>/dev/null || true
-start grensd "$BUILD/bin/grensd" --listen 127.0.0.1:0 --policy "$POLICY" --data_dir "$WORK/data"
+start grensd "$BUILD/bin/grensd" --listen 127.0.0.1:0 --policy "$POLICY" --data_dir "$WORK/data" \
+  --clock_start 2026-06-03T13:00:00Z
 measure grensd; kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
 
 if [ "$SMOKE" = 1 ]; then

@@ -14,7 +14,7 @@ def median(server, mode, inflight, key):
     return statistics.median(values) if values else float("nan")
 
 
-loads = [("unary", 16), ("unary", 64), ("stream", 1)]
+loads = [("unary", 16), ("unary", 64), ("stream", 1), ("stream", 100)]
 names = {"null": "null server (ceiling)", "nolog": "grens pipeline, logging off", "grensd": "grensd, durable log"}
 lines = ["| server | load | calls/s | ratio to null | p50 | p99 | p99 ratio to null |", "| --- | --- | --- | --- | --- | --- | --- |"]
 for server in ["null", "nolog", "grensd"]:
@@ -24,7 +24,7 @@ for server in ["null", "nolog", "grensd"]:
         p99 = median(server, mode, inflight, "p99_us")
         base_rate = median("null", mode, inflight, "calls_per_s")
         base_p99 = median("null", mode, inflight, "p99_us")
-        load = f"{inflight} in flight" if mode == "unary" else "1 stream"
+        load = f"{inflight} in flight" if mode == "unary" else ("1 stream" if inflight == 1 else f"1 stream, {inflight} events per message")
         lines.append(f"| {names[server]} | {load} | {rate:,.0f} | {rate / base_rate:.2f} | {p50 / 1000:.2f} ms | "
                      f"{p99 / 1000:.2f} ms | {p99 / base_p99:.2f} |")
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")

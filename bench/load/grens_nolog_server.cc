@@ -21,6 +21,8 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "address to listen on");
 ABSL_FLAG(std::string, policy, "", "policy file");
 ABSL_FLAG(std::string, ready_file, "", "write the bound address here once serving");
+ABSL_FLAG(std::string, clock_start, "2026-06-03T13:00:00Z",
+          "judge as if the clock read this at start-up (as grensd --clock_start), inside the example's term");
 
 namespace {
 
@@ -41,7 +43,10 @@ class NoLog final : public grens::plugin::DecisionLog {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  grens::plugin::SystemClock clock;
+  absl::Time start;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_clock_start), &start, &error)) return 2;
+  grens::plugin::OffsetClock clock(start);
   NoLog log;
   grens::plugin::PolicyHolder policies(absl::GetFlag(FLAGS_policy), &log, &clock, nullptr);
   if (!policies.Reload(grens::v1::POLICY_TRIGGER_STARTUP).activated) return 1;
