@@ -21,13 +21,9 @@
 
 #include "plugin/postgres_decision_log.h"
 
-#include <pthread.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <deque>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -35,7 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "plugin/checkpoint.h"
-#include "plugin/commit_queue.h"
+#include "plugin/group_commit_log.h"
 #include "plugin/decision_record.h"
 #include "plugin/log_reader.h"
 #include "plugin/merkle.h"
@@ -59,12 +55,13 @@ const Clock& WallClock() {
 }
 
 
-class PostgresDecisionLog final : public DecisionLog {
+class PostgresDecisionLog final : public GroupCommitLog {
  public:
   PostgresDecisionLog(PostgresDecisionLogOptions options, std::unique_ptr<CheckpointSigner> signer,
                       PostgresChain chain, std::unique_ptr<PgConnection> conn, MerkleFrontier frontier, Hash last_leaf,
                       int64_t last_checkpoint)
-      : options_(std::move(options)),
+      : GroupCommitLog(frontier.size(), options.metrics),
+        options_(std::move(options)),
         clock_(options_.clock != nullptr ? options_.clock : &WallClock()),
         chain_(std::move(chain)),
         signer_(std::move(signer)),
@@ -74,39 +71,20 @@ class PostgresDecisionLog final : public DecisionLog {
         last_checkpoint_size_(last_checkpoint),
         last_checkpoint_time_(clock_->Now()),
         last_prune_check_(clock_->Now()),
-        first_unpruned_(chain_.pruned_below),
-        committed_(frontier_.size()) {
-    writer_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "grens-log");  // for top -H, perf and gdb
-      Run();
-    });
+        first_unpruned_(chain_.pruned_below) {
+    StartWriter([this] { return Run(); });
   }
 
   ~PostgresDecisionLog() override { (void)Close(); }
 
-  void AppendGroup(Records records, CommitCallback done) override {
-    queue_.Push({std::move(records), std::move(done)});
-  }
-
-  int64_t Size() const override { return committed_.load(); }
-
-  absl::Status Close() override {
-    if (queue_.Close()) {
-      writer_.join();
-      queue_.Flush();  // every caller has its answer before Close returns
-    }
-    absl::MutexLock lock(&mu_);
-    return close_status_;
-  }
-
  private:
-  void Run();
+  // The writer loop; returns what Close reports.
+  absl::Status Run();
   // Commits `batch` in one transaction and answers it; with prune_through >=
   // 0, first prunes records [first_unpruned_, prune_through] in the same
   // transaction. On failure the connection is dropped and the batch fails.
   absl::Status CommitBatch(std::vector<Group> batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
-  bool CheckpointDue() const;
   absl::Status PruneIfDue();
   absl::StatusOr<int64_t> LastRecordBefore(absl::Time cutoff);
   // Drops the connection and fails `batch` and all queued appends.
@@ -131,36 +109,24 @@ class PostgresDecisionLog final : public DecisionLog {
   absl::Time last_prune_check_;
   int64_t first_unpruned_;
   absl::Status fatal_;  // set once the tail contradicts the frontier
-  std::thread writer_;
 
   absl::Mutex mu_;
   absl::Status unavailable_ ABSL_GUARDED_BY(mu_);  // why the database is away, if it is
-  absl::Status close_status_ ABSL_GUARDED_BY(mu_);
 
-  // Synchronizes itself: what Append fills and the writer empties (refusing
-  // appends while the database is away).
-  CommitQueue queue_{options_.metrics};
-
-  // Atomic so Size() can be read from any thread without the queue lock.
-  std::atomic<int64_t> committed_;
 };
 
-bool PostgresDecisionLog::CheckpointDue() const {
-  const int64_t unsigned_records = frontier_.size() - last_checkpoint_size_;
-  if (unsigned_records <= 0) return false;
-  return unsigned_records >= options_.checkpoint_every_records ||
-         clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
-}
 
 
-void PostgresDecisionLog::Run() {
+absl::Status PostgresDecisionLog::Run() {
   while (true) {
     if (conn_ == nullptr && !Reconnect()) break;
     bool closing = false;
     // Wake at least once per checkpoint interval so time-based checkpoints happen.
-    std::vector<Group> batch = queue_.Take(options_.max_batch, options_.checkpoint_interval, &closing);
+    std::vector<Group> batch = queue().Take(options_.max_batch, options_.checkpoint_interval, &closing);
     if (!batch.empty()) (void)CommitBatch(std::move(batch));
-    absl::Status upkeep = conn_ != nullptr && CheckpointDue() ? WriteCheckpoint() : absl::OkStatus();
+    const bool due = CheckpointDue(frontier_.size(), last_checkpoint_size_, clock_->Now() - last_checkpoint_time_,
+                                   options_.checkpoint_every_records, options_.checkpoint_interval);
+    absl::Status upkeep = conn_ != nullptr && due ? WriteCheckpoint() : absl::OkStatus();
     if (upkeep.ok() && conn_ != nullptr) upkeep = PruneIfDue();
     if (!upkeep.ok() && conn_ != nullptr) Disconnect(upkeep, {});
     if (closing) break;
@@ -173,11 +139,8 @@ void PostgresDecisionLog::Run() {
     status = WriteCheckpoint();
   }
   conn_.reset();
-  {
-    absl::MutexLock lock(&mu_);
-    close_status_ = status;
-  }
-  queue_.Answer(queue_.TakeAll(), absl::FailedPreconditionError("the decision log is closed"));
+  queue().Answer(queue().TakeAll(), absl::FailedPreconditionError("the decision log is closed"));
+  return status;
 }
 
 absl::Status PostgresDecisionLog::CommitBatch(std::vector<Group> batch, int64_t prune_through) {
@@ -218,8 +181,8 @@ absl::Status PostgresDecisionLog::CommitBatch(std::vector<Group> batch, int64_t 
   const int64_t first = frontier_.size();
   for (const Hash& leaf : leaves) frontier_.Append(leaf);
   last_leaf_ = leaves.back();
-  committed_.store(frontier_.size());
-  queue_.Answer(std::move(batch), first);
+  set_committed(frontier_.size());
+  queue().Answer(std::move(batch), first);
   return absl::OkStatus();
 }
 
@@ -285,9 +248,9 @@ void PostgresDecisionLog::Disconnect(const absl::Status& cause, std::vector<Grou
     absl::MutexLock lock(&mu_);
     unavailable_ = refused;
   }
-  queue_.SetRefusal(refused);
-  queue_.Answer(std::move(batch), refused);
-  queue_.Answer(queue_.TakeAll(), refused);
+  queue().SetRefusal(refused);
+  queue().Answer(std::move(batch), refused);
+  queue().Answer(queue().TakeAll(), refused);
 }
 
 bool PostgresDecisionLog::Reconnect() {
@@ -295,7 +258,7 @@ bool PostgresDecisionLog::Reconnect() {
   while (true) {
     const absl::Status status = fatal_.ok() ? ConnectAndResync() : fatal_;
     if (status.ok()) {
-      queue_.SetRefusal(absl::OkStatus());
+      queue().SetRefusal(absl::OkStatus());
       absl::MutexLock lock(&mu_);
       unavailable_ = absl::OkStatus();
       Log(LogLevel::kInfo, "decision log: the database is back; accepting decisions again",
@@ -308,13 +271,13 @@ bool PostgresDecisionLog::Reconnect() {
           {{"origin", chain_.origin}, {"error", std::string(status.message())}});
     }
     const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", status.message()));
-    queue_.SetRefusal(refused);
+    queue().SetRefusal(refused);
     {
       absl::MutexLock lock(&mu_);
       unavailable_ = refused;
     }
     // A fatal log waits only for Close; otherwise retry after the backoff.
-    if (queue_.AwaitClose(fatal_.ok() ? backoff : absl::InfiniteDuration())) return false;
+    if (queue().AwaitClose(fatal_.ok() ? backoff : absl::InfiniteDuration())) return false;
     backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
   }
 }
@@ -334,7 +297,7 @@ absl::Status PostgresDecisionLog::ResyncTail(PgConnection* conn) {
   if (tail.in_doubt_committed && !in_doubt_.empty()) {
     for (const Hash& leaf : in_doubt_) frontier_.Append(leaf);
     last_leaf_ = in_doubt_.back();
-    committed_.store(frontier_.size());
+    set_committed(frontier_.size());
     Log(LogLevel::kInfo, "decision log: a batch whose commit answer was lost had committed",
         {{"origin", chain_.origin}, {"records", absl::StrCat(in_doubt_.size())}});
   }

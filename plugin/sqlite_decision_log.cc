@@ -29,14 +29,10 @@
 
 #include "plugin/sqlite_decision_log.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include <atomic>
 #include <chrono>
-#include <deque>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -50,7 +46,7 @@
 #include "plugin/process_log.h"
 #include "plugin/sqlite_util.h"
 #include "plugin/wal_checkpointer.h"
-#include "plugin/commit_queue.h"
+#include "plugin/group_commit_log.h"
 
 namespace grens::plugin {
 namespace {
@@ -72,12 +68,13 @@ constexpr char kInsert[] =
 
 using Group = CommitQueue::Group;
 
-class SqliteDecisionLog final : public DecisionLog {
+class SqliteDecisionLog final : public GroupCommitLog {
  public:
   SqliteDecisionLog(SqliteDecisionLogOptions options, std::unique_ptr<SqliteDb> db,
                     std::unique_ptr<WalCheckpointer> checkpointer, std::unique_ptr<CheckpointSigner> signer,
                     MerkleFrontier frontier, int64_t last_checkpoint)
-      : options_(std::move(options)),
+      : GroupCommitLog(frontier.size(), options.metrics),
+        options_(std::move(options)),
         clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
         db_(std::move(db)),
         wal_checkpointer_(std::move(checkpointer)),
@@ -85,43 +82,24 @@ class SqliteDecisionLog final : public DecisionLog {
         frontier_(std::move(frontier)),
         last_checkpoint_size_(last_checkpoint),
         last_checkpoint_time_(clock_->Now()),
-        last_prune_check_(clock_->Now()),
-        committed_(frontier_.size()) {
+        last_prune_check_(clock_->Now()) {
     const int64_t first = FirstUnpruned(db_.get());
     first_unpruned_ = first < 0 ? frontier_.size() : first;
     // Replaces SQLite's automatic checkpoint inside the COMMIT.
     db_->OnWalCommit(&wal_hook_);
-    writer_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "grens-log");  // for top -H, perf and gdb
-      Run();
-    });
+    StartWriter([this] { return Run(); });
   }
 
   ~SqliteDecisionLog() override { (void)Close(); }
 
-  void AppendGroup(Records records, CommitCallback done) override {
-    queue_.Push({std::move(records), std::move(done)});
-  }
-
-  int64_t Size() const override { return committed_.load(); }
-
-  absl::Status Close() override {
-    if (queue_.Close()) {
-      writer_.join();
-      queue_.Flush();  // every caller has its answer before Close returns
-    }
-    absl::MutexLock lock(&mu_);
-    return close_status_;
-  }
-
  private:
-  void Run();
+  // The writer loop; returns what Close reports.
+  absl::Status Run();
   // Commits `batch` in one transaction and answers it; with prune_through >=
   // 0, first prunes records [first_unpruned_, prune_through] in the same
   // transaction.
   absl::Status CommitBatch(std::vector<Group> batch, int64_t prune_through = -1);
   absl::Status WriteCheckpoint();
-  bool CheckpointDue() const;
   absl::Status PruneIfDue();
   static int64_t FirstUnpruned(SqliteDb* db);
 
@@ -139,28 +117,11 @@ class SqliteDecisionLog final : public DecisionLog {
   absl::Time last_checkpoint_time_;
   absl::Time last_prune_check_;
   int64_t first_unpruned_ = 0;  // records below this index are pruned
-  std::thread writer_;
-
-  absl::Mutex mu_;
-  absl::Status close_status_ ABSL_GUARDED_BY(mu_);
-
-  // Synchronize themselves. The queue is what Append fills and the writer
-  // empties; committed_ is atomic so Size() can be read from any thread.
-  CommitQueue queue_{options_.metrics};
-
-  // Atomic so Size() can be read from any thread without the queue lock.
-  std::atomic<int64_t> committed_;
 };
 
-bool SqliteDecisionLog::CheckpointDue() const {
-  const int64_t unsigned_records = frontier_.size() - last_checkpoint_size_;
-  if (unsigned_records <= 0) return false;
-  return unsigned_records >= options_.checkpoint_every_records ||
-         clock_->Now() - last_checkpoint_time_ >= options_.checkpoint_interval;
-}
 
 
-void SqliteDecisionLog::Run() {
+absl::Status SqliteDecisionLog::Run() {
   absl::Status status;
   // Log the first failure and the recovery, not every batch.
   bool failing = false;
@@ -168,7 +129,7 @@ void SqliteDecisionLog::Run() {
   while (true) {
     bool closing = false;
     // Wake at least once per checkpoint interval so time-based checkpoints happen.
-    std::vector<Group> batch = queue_.Take(options_.max_batch, options_.checkpoint_interval, &closing);
+    std::vector<Group> batch = queue().Take(options_.max_batch, options_.checkpoint_interval, &closing);
     if (!batch.empty()) {
       absl::Status committed = CommitBatch(std::move(batch));
       if (!committed.ok()) status = committed;
@@ -180,7 +141,8 @@ void SqliteDecisionLog::Run() {
       }
       failing = !committed.ok();
     }
-    if (CheckpointDue()) {
+    if (CheckpointDue(frontier_.size(), last_checkpoint_size_, clock_->Now() - last_checkpoint_time_,
+                      options_.checkpoint_every_records, options_.checkpoint_interval)) {
       absl::Status signed_ok = WriteCheckpoint();
       if (!signed_ok.ok()) status = signed_ok;
       if (!signed_ok.ok() && !checkpoint_failing) {
@@ -200,8 +162,7 @@ void SqliteDecisionLog::Run() {
   // (the last) copies the whole WAL back and removes it.
   wal_checkpointer_.reset();
   db_.reset();
-  absl::MutexLock lock(&mu_);
-  close_status_ = status;
+  return status;
 }
 
 absl::Status SqliteDecisionLog::CommitBatch(std::vector<Group> batch, int64_t prune_through) {
@@ -257,11 +218,11 @@ absl::Status SqliteDecisionLog::CommitBatch(std::vector<Group> batch, int64_t pr
   if (!status.ok()) {
     (void)db_->Exec("ROLLBACK");
     frontier_ = saved;
-    queue_.Answer(std::move(batch), absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
+    queue().Answer(std::move(batch), absl::UnavailableError(absl::StrCat("decision log: ", status.message())));
     return status;
   }
-  committed_.store(frontier_.size());
-  queue_.Answer(std::move(batch), first);
+  set_committed(frontier_.size());
+  queue().Answer(std::move(batch), first);
   return absl::OkStatus();
 }
 
