@@ -70,7 +70,12 @@ struct Query {
   }
 };
 
-int64_t Nanos(const google::protobuf::Timestamp& t) { return t.seconds() * 1000000000 + t.nanos(); }
+// Unix nanoseconds of a filter bound, saturated: int64 nanoseconds end in 2262
+// and a request may say anything, but a saturated bound still orders correctly
+// against every stored time (the writer stores absl::ToUnixNanos too).
+int64_t Nanos(const google::protobuf::Timestamp& t) {
+  return absl::ToUnixNanos(absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()));
+}
 
 Query FromFilter(const v1::RecordFilter& f, int64_t start) {
   Query q;

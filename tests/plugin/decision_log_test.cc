@@ -219,6 +219,30 @@ TEST_F(DecisionLogTest, SummariesWithholdSmallCells) {
   EXPECT_EQ(summary->suppressed_cells(), 2);
 }
 
+// Found by fuzzing (tests/fuzz/regressions/log_store/): a filter bound after
+// the year 2262 overflowed int64 nanoseconds, undefined behaviour that in
+// practice wrapped to a bound in the past and listed what should be excluded.
+TEST_F(DecisionLogTest, FilterBoundsBeyondUnixNanosecondsStillOrder) {
+  Fill(3);  // all at 2026-03-10T09:00:00Z
+  auto reader = LogReader::Open(dir_.path() + "/data");
+  ASSERT_TRUE(reader.ok());
+  auto listed = [&](bool since, int64_t seconds) -> size_t {
+    v1::RecordFilter filter;
+    (since ? filter.mutable_since() : filter.mutable_until())->set_seconds(seconds);
+    int64_t next;
+    auto records = (*reader)->List(filter, 0, 100, &next);
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? records->size() : 0;
+  };
+  constexpr int64_t kYear2519 = 17342389648, kYear1 = -62135596800;
+  EXPECT_EQ(listed(true, kYear2519), 0u);
+  EXPECT_EQ(listed(false, kYear2519), 3u);
+  EXPECT_EQ(listed(true, kYear1), 3u);
+  EXPECT_EQ(listed(false, kYear1), 0u);
+  EXPECT_EQ(listed(true, INT64_MAX), 0u);
+  EXPECT_EQ(listed(false, INT64_MIN), 0u);
+}
+
 TEST_F(DecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {
   SqliteDecisionLogOptions o = Options();
   o.retention = absl::Hours(24);
