@@ -124,6 +124,23 @@ TEST_F(DecisionLogTest, CheckpointsAreSignedEveryNRecordsAndAtClose) {
   EXPECT_FALSE(VerifyCheckpoint(forged, "").ok());
 }
 
+// Found by fuzzing (tests/fuzz/regressions/checkpoint/): the signature covers
+// the time, but verification did not compare it with the checkpoint's own, so a
+// server (or an edit of the checkpoints table) could backdate a checkpoint.
+TEST_F(DecisionLogTest, ACheckpointWithAnotherTimeThanItSignedDoesNotVerify) {
+  Fill(4);
+  const std::vector<v1::Checkpoint> checkpoints = Checkpoints();
+  ASSERT_FALSE(checkpoints.empty());
+  ASSERT_TRUE(VerifyCheckpoint(checkpoints[0], "").ok());
+  v1::Checkpoint backdated = checkpoints[0];
+  backdated.mutable_time()->set_seconds(backdated.time().seconds() - 3600);
+  const absl::Status s = VerifyCheckpoint(backdated, "");
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("time"));
+  Sql("UPDATE checkpoints SET time_ns = time_ns - 3600000000000");
+  EXPECT_EQ(VerifyLog().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST_F(DecisionLogTest, AFlippedByteIsNamedByItsRecord) {
   Fill(10);
   Sql("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'd5', 'd9') AS BLOB) WHERE idx = 5");
