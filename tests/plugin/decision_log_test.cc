@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -147,6 +148,20 @@ TEST_F(DecisionLogTest, AFlippedByteIsNamedByItsRecord) {
   const absl::Status s = VerifyLog();
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(s.message(), HasSubstr("record 5: leaf hash mismatch"));
+}
+
+// Found by fuzzing (tests/fuzz/regressions/log_store/): the index at the start
+// of a stored body was decoded by shifting into the sign bit, undefined
+// behaviour on a body whose varint runs to ten bytes. Whoever edits the
+// database can recompute the leaf hash, so the index check is what names this.
+TEST_F(DecisionLogTest, ABodyWithAnOverlongIndexIsNamed) {
+  Fill(4);
+  const std::string body = "\x08" + std::string(9, '\xff') + "\x7f";
+  Sql(absl::StrCat("UPDATE records SET body = X'", absl::BytesToHexString(body), "', leaf_hash = X'",
+                   HashToHex(LeafHash(body)), "' WHERE idx = 2"));
+  const absl::Status s = VerifyLog();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("record 2: "));
 }
 
 TEST_F(DecisionLogTest, ADeletedRowIsNamed) {
