@@ -181,6 +181,28 @@ def merkle_seeds():
     ]
 
 
+def event(category, seconds, subject=b"", extra=b""):
+    """A MonitoringEvent as a client serializes it."""
+    return (field(1, "e1") + field(2, "teams") + field(3, "acme") + field(4, "teams-presence") +
+            field(5, category) + field(6, field(1, "u-1001") + subject) + field(7, timestamp(seconds)) +
+            field(8, "colleague_availability") + extra)
+
+
+def event_seeds():
+    content = field(14, field(1, "body") + field(2, "mail jan@example.nl, BSN 111222333, IBAN NL91ABNA0417164300"))
+    return [
+        event(1, 1773133200),                                          # presence, Tue 10:00 Amsterdam
+        event(1, 1773178200),                                          # presence at 22:30
+        event(5, 1773133200),                                          # screenshot
+        event(9, 1773133200, extra=content + field(11, field(1, 400 * 86400))),
+        event(19, 1773133200, field(2, "works-council") + field(3, "Europe/Berlin"),
+              field(9, 3) + field(10, 3) + field(12, 2)),              # aggregate, covert
+        event(11, 1773133200, extra=field(13, field(1, "meeting") + field(2, "standup"))),
+        event(99, 253402300799),                                       # unknown category, year 9999
+        event(1, -62135596800, extra=field(11, field(1, 2**62))),      # year 1, huge retention
+    ]
+
+
 def checkpoint_seeds():
     root = bytes(range(32))
     signed = b"\x00" + bytes([5]) + b"grens" + struct.pack("<q", 1000) + root + struct.pack("<q", 1773133200)
@@ -199,6 +221,7 @@ def main():
     write("log_store", log_store_seeds())
     write("merkle", merkle_seeds())
     write("checkpoint", checkpoint_seeds())
+    write("event", event_seeds())
     return 0
 
 
