@@ -16,8 +16,13 @@ BUDGET="${2:?usage: run.sh BUILD_DIR SECONDS [NAME...]}"
 shift 2
 WORK="$BUILD/fuzz-work"
 # Scratch files (the decision log target's SQLite database) on tmpfs when there
-# is one: the log's own fsyncs would otherwise set the pace.
-[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
+# is one: the log's own fsyncs would otherwise set the pace. Removed at the end,
+# whatever the targets left behind.
+scratch_root=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch_root=/dev/shm
+TMPDIR="$(mktemp -d "$scratch_root/grens-fuzz-run.XXXXXX")"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 mkdir -p "$WORK/corpus" "$WORK/artifacts" "$WORK/seeds"
 
 # The adapter target's input is "<platform>\n<headers>\n\n<payload>": every
