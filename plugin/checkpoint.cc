@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace grens::plugin {
 
@@ -56,6 +58,15 @@ absl::Status VerifyCheckpoint(const v1::Checkpoint& c, const std::string& public
                                                    absl::Base64Escape(c.root_hash()), "\n");
   if (c.signed_text().rfind(expected_prefix, 0) != 0) {
     return absl::DataLossError(absl::StrCat("checkpoint of size ", c.tree_size(), ": signed text does not match it"));
+  }
+  // The time is signed as well, as the text's last line (unix nanoseconds); a
+  // checkpoint showing another second than it signed was altered.
+  absl::string_view time_line = absl::string_view(c.signed_text()).substr(expected_prefix.size());
+  int64_t nanos = 0;
+  if (!absl::ConsumeSuffix(&time_line, "\n") || !absl::SimpleAtoi(time_line, &nanos) ||
+      absl::ToUnixSeconds(absl::FromUnixNanos(nanos)) != c.time().seconds()) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint of size ", c.tree_size(), ": its time is not the time it signed"));
   }
   return absl::OkStatus();
 }

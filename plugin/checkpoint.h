@@ -39,7 +39,8 @@ std::string CheckpointText(const std::string& origin, int64_t size, const Hash& 
 
 // Checks the signature over signed_text with `public_key` (raw 32 bytes; when
 // empty, the checkpoint's own key) and that signed_text states the checkpoint's
-// size and root. OK, or DataLoss saying what does not hold.
+// origin, size, root and time (to the second). OK, or DataLoss saying what does
+// not hold.
 absl::Status VerifyCheckpoint(const v1::Checkpoint& checkpoint, const std::string& public_key);
 
 }  // namespace grens::plugin

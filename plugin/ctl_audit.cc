@@ -186,6 +186,21 @@ int Verify(const std::map<std::string, std::string>& flags) {
   return kOk;
 }
 
+// The hashes of a server's consistency proof; DataLoss naming the first that
+// is not a hash (the server is the party the witness does not trust).
+absl::StatusOr<std::vector<Hash>> ProofHashes(const v1::GetConsistencyProofResponse& proof) {
+  std::vector<Hash> path;
+  for (int i = 0; i < proof.proof_size(); ++i) {
+    absl::StatusOr<Hash> h = HashFromBytes(proof.proof(i));
+    if (!h.ok()) {
+      return absl::DataLossError(absl::StrCat("the server's consistency proof from ", proof.first(), " to ",
+                                              proof.second(), ": element ", i, ": ", h.status().message()));
+    }
+    path.push_back(*h);
+  }
+  return path;
+}
+
 int Witness(const std::map<std::string, std::string>& flags) {
   if (!flags.count("server") || !flags.count("store")) return Usage("witness needs --server and --store");
   auto stub = v1::AuditLog::NewStub(grpc::CreateChannel(flags.at("server"), grpc::InsecureChannelCredentials()));
@@ -213,11 +228,11 @@ int Witness(const std::map<std::string, std::string>& flags) {
     v1::GetConsistencyProofResponse proof;
     s = stub->GetConsistencyProof(&proof_context, request, &proof);
     if (!s.ok()) return Fail(absl::UnavailableError(absl::StrCat("GetConsistencyProof: ", s.error_message())));
-    std::vector<Hash> path;
-    for (const std::string& h : proof.proof()) path.push_back(*HashFromBytes(h));
+    absl::StatusOr<std::vector<Hash>> path = ProofHashes(proof);
+    if (!path.ok()) return Fail(path.status());
     absl::StatusOr<Hash> old_root = HashFromBytes(old.root_hash());
     if (!old_root.ok()) return Fail(old_root.status());
-    absl::Status consistent = VerifyConsistency(old.tree_size(), now.tree_size(), *old_root, *now_root, path);
+    absl::Status consistent = VerifyConsistency(old.tree_size(), now.tree_size(), *old_root, *now_root, *path);
     if (!consistent.ok()) return Fail(consistent);
   }
   std::string json;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "plugin/checkpoint.h"
 #include "plugin/postgres_log_store.h"
 #include "plugin/sqlite_log_store.h"
@@ -18,16 +19,15 @@ namespace grens::plugin {
 namespace {
 
 // The index stored in a canonical body: field 1 is serialized first (varint),
-// and is absent for index 0.
+// and is absent for index 0. Decoded by protobuf's own reader, so a body means
+// here what it means to the parser; -1 when the varint is cut off.
 int64_t BodyIndex(absl::string_view body) {
   if (body.empty() || static_cast<uint8_t>(body[0]) != 0x08) return 0;
-  int64_t value = 0;
-  for (size_t i = 1, shift = 0; i < body.size() && shift < 64; ++i, shift += 7) {
-    const uint8_t b = static_cast<uint8_t>(body[i]);
-    value |= static_cast<int64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return value;
-  }
-  return -1;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()) + 1,
+                                            static_cast<int>(body.size() - 1));
+  uint64_t value = 0;
+  if (!in.ReadVarint64(&value)) return -1;
+  return static_cast<int64_t>(value);
 }
 
 std::string DimensionValue(v1::SummaryDimension d, const v1::LogRecord& r) {

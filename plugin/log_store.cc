@@ -4,11 +4,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 
 namespace grens::plugin {
 namespace {
 
-int64_t Nanos(const google::protobuf::Timestamp& t) { return t.seconds() * 1000000000 + t.nanos(); }
+// Unix nanoseconds of a filter bound, saturated: int64 nanoseconds end in 2262
+// and a request may say anything, but a saturated bound still orders correctly
+// against every stored time (the writer stores absl::ToUnixNanos too).
+int64_t Nanos(const google::protobuf::Timestamp& t) {
+  return absl::ToUnixNanos(absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()));
+}
 
 // Collects conditions and numbers their placeholders in one style.
 class Builder {

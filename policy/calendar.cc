@@ -1,5 +1,6 @@
 #include "policy/calendar.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -30,8 +31,14 @@ struct Interval {
   std::string path;
 };
 
-// Reports windows that overlap on the same day, including a night shift from the
-// previous day running into this day's windows.
+// Reports each window that overlaps an earlier one (by start time) on the
+// same day, including a night shift from the previous day running into this
+// day's windows: one diagnostic per overlapping window, never one per pair, so
+// a file of n identical windows costs O(n log n) and n - 1 diagnostics. Sorted
+// by start, an interval overlaps an earlier one of another window exactly when
+// the latest end among earlier intervals of other windows lies after its start;
+// `reach` and `other_reach` track the latest end overall and among the windows
+// other than reach's.
 void CheckOverlaps(const std::array<std::vector<Interval>, 7>& by_day,
                    std::vector<Diagnostic>* diagnostics) {
   for (int d = 0; d < 7; ++d) {
@@ -39,12 +46,19 @@ void CheckOverlaps(const std::array<std::vector<Interval>, 7>& by_day,
     for (const Interval& w : by_day[(d + 6) % 7]) {
       if (w.end > kDay) day.push_back({w.start - kDay, w.end - kDay, w.path});
     }
-    for (size_t i = 0; i < day.size(); ++i) {
-      for (size_t j = i + 1; j < day.size(); ++j) {
-        if (day[i].start < day[j].end && day[j].start < day[i].end && day[i].path != day[j].path) {
-          diagnostics->push_back({"", 0, 0, day[j].path,
-                                  absl::StrCat("window overlaps ", day[i].path, " on ", kDayNames[d])});
-        }
+    std::stable_sort(day.begin(), day.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+    const Interval* reach = nullptr;
+    const Interval* other_reach = nullptr;
+    for (const Interval& w : day) {
+      const Interval* earlier = reach != nullptr && reach->path != w.path ? reach : other_reach;
+      if (earlier != nullptr && earlier->end > w.start) {
+        diagnostics->push_back({"", 0, 0, w.path, absl::StrCat("window overlaps ", earlier->path, " on ", kDayNames[d])});
+      }
+      if (reach == nullptr || w.end > reach->end) {
+        if (reach != nullptr && reach->path != w.path) other_reach = reach;
+        reach = &w;
+      } else if (w.path != reach->path && (other_reach == nullptr || w.end > other_reach->end)) {
+        other_reach = &w;
       }
     }
   }

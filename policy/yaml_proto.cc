@@ -105,11 +105,22 @@ bool ParseBool(absl::string_view text, bool* out) {
   return false;
 }
 
+// How many values a YAML document may stand for, per byte of its text. Every
+// node of a document without aliases takes at least one byte; aliases can make
+// a few bytes stand for any number of nodes (60 calendars of 60 windows of 60
+// days in 1 KB), so what they add is bounded: ample for sharing a block of
+// office hours, never a denial of service.
+constexpr int64_t kValuesPerByte = 4;
+constexpr int64_t kMinValueBudget = 10000;
+
 // Walks a YAML document into a message by reflection, collecting diagnostics.
+// Reads at most `value_budget` values (scalars, mappings and list items, each
+// alias use counted again), then stops with one diagnostic.
 class YamlReader {
  public:
-  YamlReader(absl::string_view filename, std::vector<Diagnostic>* diagnostics, SourceMap* positions)
-      : filename_(filename), diagnostics_(diagnostics), positions_(positions) {}
+  YamlReader(absl::string_view filename, std::vector<Diagnostic>* diagnostics, SourceMap* positions,
+             int64_t value_budget)
+      : filename_(filename), diagnostics_(diagnostics), positions_(positions), values_left_(value_budget) {}
 
   void ReadMessage(const YAML::Node& node, Message* message, const std::string& path);
 
@@ -133,11 +144,22 @@ class YamlReader {
   void ReadValue(const YAML::Node& value, Message* message, const FieldDescriptor* field,
                  const std::string& path);
   bool ReadSpecialMessage(const YAML::Node& value, Message* message, const std::string& path);
+  // Counts one value against the budget; false (after one diagnostic) once it is spent.
+  bool Spend(const YAML::Node& node, const std::string& path);
 
   std::string filename_;
   std::vector<Diagnostic>* diagnostics_;
   SourceMap* positions_;
+  int64_t values_left_;
 };
+
+bool YamlReader::Spend(const YAML::Node& node, const std::string& path) {
+  if (values_left_ < 0) return false;
+  if (--values_left_ >= 0) return true;
+  Error(node, path,
+        "the document stands for more values than its size allows: YAML aliases (*name) repeat too much of it");
+  return false;
+}
 
 void YamlReader::ReadMessage(const YAML::Node& node, Message* message, const std::string& path) {
   if (ReadSpecialMessage(node, message, path)) return;
@@ -148,6 +170,7 @@ void YamlReader::ReadMessage(const YAML::Node& node, Message* message, const std
   const Descriptor* descriptor = message->GetDescriptor();
   absl::flat_hash_set<const FieldDescriptor*> seen;
   for (const auto& entry : node) {
+    if (values_left_ < 0) return;
     const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
     const std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
     const FieldDescriptor* field = descriptor->FindFieldByName(key);
@@ -182,7 +205,7 @@ void YamlReader::ReadField(const YAML::Node& value, Message* message, const Fiel
     Error(value, path, "expected a list");
     return;
   }
-  for (size_t i = 0; i < value.size(); ++i) {
+  for (size_t i = 0; i < value.size() && values_left_ >= 0; ++i) {
     const std::string element = absl::StrCat(path, "[", i, "]");
     Record(value[i], element);
     ReadValue(value[i], message, field, element);
@@ -199,6 +222,7 @@ void YamlReader::ReadMap(const YAML::Node& value, Message* message, const FieldD
   const FieldDescriptor* key_field = field->message_type()->map_key();
   const FieldDescriptor* value_field = field->message_type()->map_value();
   for (const auto& entry : value) {
+    if (values_left_ < 0) return;
     const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
     const std::string entry_path = absl::StrCat(path, ".", key);
     Record(entry.second, entry_path);
@@ -241,6 +265,7 @@ bool YamlReader::ReadSpecialMessage(const YAML::Node& value, Message* message, c
 
 void YamlReader::ReadValue(const YAML::Node& value, Message* message, const FieldDescriptor* field,
                            const std::string& path) {
+  if (!Spend(value, path)) return;
   const Reflection* r = message->GetReflection();
   const bool repeated = field->is_repeated();
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
@@ -406,7 +431,8 @@ absl::Status YamlToMessage(absl::string_view text, absl::string_view filename, M
   if (root.IsNull()) {
     diagnostics->push_back({std::string(filename), 1, 1, "", "the file is empty"});
   } else {
-    YamlReader(filename, diagnostics, positions).ReadMessage(root, message, "");
+    const int64_t budget = std::max(kMinValueBudget, kValuesPerByte * static_cast<int64_t>(text.size()));
+    YamlReader(filename, diagnostics, positions, budget).ReadMessage(root, message, "");
   }
   return DiagnosticsToStatus({diagnostics->begin() + before, diagnostics->end()});
 }

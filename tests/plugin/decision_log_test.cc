@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -124,12 +125,43 @@ TEST_F(DecisionLogTest, CheckpointsAreSignedEveryNRecordsAndAtClose) {
   EXPECT_FALSE(VerifyCheckpoint(forged, "").ok());
 }
 
+// Found by fuzzing (tests/fuzz/regressions/checkpoint/): the signature covers
+// the time, but verification did not compare it with the checkpoint's own, so a
+// server (or an edit of the checkpoints table) could backdate a checkpoint.
+TEST_F(DecisionLogTest, ACheckpointWithAnotherTimeThanItSignedDoesNotVerify) {
+  Fill(4);
+  const std::vector<v1::Checkpoint> checkpoints = Checkpoints();
+  ASSERT_FALSE(checkpoints.empty());
+  ASSERT_TRUE(VerifyCheckpoint(checkpoints[0], "").ok());
+  v1::Checkpoint backdated = checkpoints[0];
+  backdated.mutable_time()->set_seconds(backdated.time().seconds() - 3600);
+  const absl::Status s = VerifyCheckpoint(backdated, "");
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("time"));
+  Sql("UPDATE checkpoints SET time_ns = time_ns - 3600000000000");
+  EXPECT_EQ(VerifyLog().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST_F(DecisionLogTest, AFlippedByteIsNamedByItsRecord) {
   Fill(10);
   Sql("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'd5', 'd9') AS BLOB) WHERE idx = 5");
   const absl::Status s = VerifyLog();
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(s.message(), HasSubstr("record 5: leaf hash mismatch"));
+}
+
+// Found by fuzzing (tests/fuzz/regressions/log_store/): the index at the start
+// of a stored body was decoded by shifting into the sign bit, undefined
+// behaviour on a body whose varint runs to ten bytes. Whoever edits the
+// database can recompute the leaf hash, so the index check is what names this.
+TEST_F(DecisionLogTest, ABodyWithAnOverlongIndexIsNamed) {
+  Fill(4);
+  const std::string body = "\x08" + std::string(9, '\xff') + "\x7f";
+  Sql(absl::StrCat("UPDATE records SET body = X'", absl::BytesToHexString(body), "', leaf_hash = X'",
+                   HashToHex(LeafHash(body)), "' WHERE idx = 2"));
+  const absl::Status s = VerifyLog();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("record 2: "));
 }
 
 TEST_F(DecisionLogTest, ADeletedRowIsNamed) {
@@ -217,6 +249,30 @@ TEST_F(DecisionLogTest, SummariesWithholdSmallCells) {
   summary = (*reader)->Summarize(request);
   EXPECT_EQ(summary->cells_size(), 0);
   EXPECT_EQ(summary->suppressed_cells(), 2);
+}
+
+// Found by fuzzing (tests/fuzz/regressions/log_store/): a filter bound after
+// the year 2262 overflowed int64 nanoseconds, undefined behaviour that in
+// practice wrapped to a bound in the past and listed what should be excluded.
+TEST_F(DecisionLogTest, FilterBoundsBeyondUnixNanosecondsStillOrder) {
+  Fill(3);  // all at 2026-03-10T09:00:00Z
+  auto reader = LogReader::Open(dir_.path() + "/data");
+  ASSERT_TRUE(reader.ok());
+  auto listed = [&](bool since, int64_t seconds) -> size_t {
+    v1::RecordFilter filter;
+    (since ? filter.mutable_since() : filter.mutable_until())->set_seconds(seconds);
+    int64_t next;
+    auto records = (*reader)->List(filter, 0, 100, &next);
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? records->size() : 0;
+  };
+  constexpr int64_t kYear2519 = 17342389648, kYear1 = -62135596800;
+  EXPECT_EQ(listed(true, kYear2519), 0u);
+  EXPECT_EQ(listed(false, kYear2519), 3u);
+  EXPECT_EQ(listed(true, kYear1), 3u);
+  EXPECT_EQ(listed(false, kYear1), 0u);
+  EXPECT_EQ(listed(true, INT64_MAX), 0u);
+  EXPECT_EQ(listed(false, INT64_MIN), 0u);
 }
 
 TEST_F(DecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {

@@ -77,6 +77,20 @@ TEST(Validation, ANightShiftOverlappingTheNextMorning) {
   EXPECT_THAT(d.message, HasSubstr("on Mon"));
 }
 
+// Found by review while fuzzing the policy loader (the input is in
+// tests/fuzz/regressions/policy_yaml/): overlaps were reported per pair of
+// windows, so n overlapping windows made n*(n-1)/2 diagnostics; 3000 windows
+// in a 150 KB file took gigabytes. One diagnostic per overlapping window.
+TEST(Validation, ManyOverlappingWindowsGetOneDiagnosticEach) {
+  std::string windows;
+  constexpr int kWindows = 3000;
+  for (int i = 0; i < kWindows; ++i) windows += "      - {days: [MONDAY], start: \"08:00\", end: \"17:00\"}\n";
+  const auto d = DiagnosticsFor(WithCalendar(windows));
+  ASSERT_THAT(d, SizeIs(kWindows - 1));
+  EXPECT_EQ(d[0].field_path, "calendars[0].windows[1]");
+  EXPECT_THAT(d[0].message, HasSubstr("overlaps calendars[0].windows[0] on Mon"));
+}
+
 TEST(Validation, DuplicateClauseIds) {
   const Diagnostic d = Only("id: t\nclauses:\n  - {id: \"1\"}\n  - {id: \"1\"}\n");
   EXPECT_EQ(d.field_path, "clauses[1].id");

@@ -106,6 +106,36 @@ TEST(YamlProto, DuplicateKeysAreRefused) {
   EXPECT_THAT(d[0].message, HasSubstr("given twice"));
 }
 
+// Found by review while fuzzing the policy loader (the input is in
+// tests/fuzz/regressions/policy_yaml/): YAML aliases let 1 KB of text stand for
+// 60 calendars of 60 windows of 60 weekdays, which the reader expanded in full.
+TEST(YamlProto, AliasesCannotMultiplyADocumentPastItsBudget) {
+  constexpr int kN = 60;
+  std::string days, windows = "[&w {start: \"08:00\", end: \"09:00\", days: &d [";
+  for (int i = 0; i < kN; ++i) days += i == 0 ? "MONDAY" : ",MONDAY";
+  windows += days + "]}";
+  for (int i = 1; i < kN; ++i) windows += ",*w";
+  std::string bomb = "id: p\ncalendars:\n  - &c {name: x, time_zone: Europe/Amsterdam, windows: " + windows + "]}\n";
+  for (int i = 1; i < kN; ++i) bomb += "  - *c\n";
+  ASSERT_LT(bomb.size(), 1500u);
+  v1::Policy p;
+  const auto d = ParseYaml(bomb, &p);
+  ASSERT_THAT(d, SizeIs(1));
+  EXPECT_THAT(d[0].message, HasSubstr("aliases"));
+  EXPECT_GT(d[0].line, 0);
+}
+
+TEST(YamlProto, AnchorsAndAliasesStillShareParts) {
+  v1::Policy p;
+  const auto d = ParseYaml("id: p\ncalendars:\n"
+                           "  - {name: nl, time_zone: Europe/Amsterdam, windows: &office [{days: [MONDAY], start: \"08:00\", end: \"17:00\"}]}\n"
+                           "  - {name: de, time_zone: Europe/Berlin, windows: *office}\n",
+                           &p);
+  ASSERT_THAT(d, SizeIs(0));
+  ASSERT_EQ(p.calendars_size(), 2);
+  EXPECT_EQ(p.calendars(1).windows(0).end(), "17:00");
+}
+
 TEST(YamlProto, WorksForTheSidecarConfigToo) {
   v1::SidecarConfig c;
   EXPECT_THAT(ParseYaml("listeners: [{address: \"127.0.0.1:0\"}]\npolicy_path: /p.yaml\n", &c), SizeIs(0));
