@@ -154,10 +154,10 @@ bool RuleMatches(const Impl& impl, const CompiledRule& rule, const Facts& f, std
   if (rule.not_groups & f.groups()) {
     return fail([&] { return absl::StrCat("subject is in ", GroupNames(impl, rule.not_groups & f.groups())); });
   }
-  for (const auto& [key, value] : rule.attributes) {
-    auto it = e.attributes().find(key);
-    if (it == e.attributes().end() || it->second != value) {
-      return fail([&] { return absl::StrCat("attribute ", key, " is not '", value, "'"); });
+  for (const auto& attribute : rule.attributes) {  // not a structured binding: lambdas capture it
+    auto it = e.attributes().find(attribute.first);
+    if (it == e.attributes().end() || it->second != attribute.second) {
+      return fail([&] { return absl::StrCat("attribute ", attribute.first, " is not '", attribute.second, "'"); });
     }
   }
   if (rule.working_time == v1::WORKING_TIME_INSIDE && !f.InWorkingTime()) {
