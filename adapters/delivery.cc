@@ -45,6 +45,15 @@ absl::StatusOr<std::string> Unescape(absl::string_view text, size_t offset, bool
     out.push_back(static_cast<char>(high * 16 + low));
     i += 2;
   }
+  // A form field becomes event text, which must be UTF-8: raw bytes and
+  // escapes such as %FF are refused, naming the byte (strict) or kept out of
+  // the result (lenient lookups, where the value only has to match).
+  const size_t valid = ValidUtf8Prefix(out);
+  if (valid != out.size()) {
+    if (!strict) return absl::InvalidArgumentError("not UTF-8");
+    return absl::InvalidArgumentError(
+        absl::StrCat("byte ", offset, ": the field is not UTF-8 once decoded (at its byte ", valid, ")"));
+  }
   return out;
 }
 

@@ -11,6 +11,52 @@
 
 namespace grens::adapters {
 
+namespace {
+
+// Length of the valid UTF-8 sequence of two to four bytes at `pos`, or 0 if
+// there is none there (overlong forms, surrogates and code points above
+// U+10FFFF are invalid).
+size_t Utf8SequenceLength(absl::string_view text, size_t pos) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[pos + i]); };
+  const unsigned char c = byte(0);
+  size_t n = 0;
+  uint32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (pos + n > text.size()) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i) & 0x3F);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t ValidUtf8Prefix(absl::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(text, pos);
+    if (n == 0) return pos;
+    pos += n;
+  }
+  return pos;
+}
+
 // Recursive-descent parser over the whole text. Every error names the byte
 // where the parser stood, which is where the payload stopped being JSON.
 class JsonParser {
@@ -219,32 +265,8 @@ class JsonParser {
     return absl::OkStatus();
   }
 
-  // Length of the valid UTF-8 sequence starting at pos_, or 0 if it is not one
-  // (overlong forms, surrogates and code points above U+10FFFF are invalid).
-  size_t Utf8Length() const {
-    const auto byte = [&](size_t i) { return static_cast<unsigned char>(text_[pos_ + i]); };
-    const unsigned char c = byte(0);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2, cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3, cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4, cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (pos_ + n > text_.size()) return 0;
-    for (size_t i = 1; i < n; ++i) {
-      if ((byte(i) & 0xC0) != 0x80) return 0;
-      cp = (cp << 6) | (byte(i) & 0x3F);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return 0;
-    }
-    return n;
-  }
+  // Length of the valid UTF-8 sequence starting at pos_, or 0 if it is not one.
+  size_t Utf8Length() const { return Utf8SequenceLength(text_, pos_); }
 
   absl::Status ParseString(std::string* out) {
     ++pos_;  // opening quote

@@ -73,6 +73,12 @@ class Json {
   std::vector<Json> values_;
 };
 
+// Length of the longest prefix of `text` that is valid UTF-8 (overlong forms,
+// surrogates and code points above U+10FFFF are invalid): text.size() when
+// all of it is. Protobuf string fields must hold valid UTF-8, so every text an
+// adapter takes from a payload passes this check before it reaches an event.
+size_t ValidUtf8Prefix(absl::string_view text);
+
 // Parses `text` as one JSON value with nothing but whitespace after it.
 // InvalidArgument naming the byte offset and what was expected there
 // ("byte 17: expected ':' after an object key"); nesting deeper than

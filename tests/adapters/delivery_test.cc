@@ -35,6 +35,16 @@ TEST(ParseFormTest, NamesTheByteOfABadEscape) {
   EXPECT_FALSE(ParseForm("a%zz=1").ok());
 }
 
+TEST(ParseFormTest, RefusesFieldsThatAreNotUtf8OnceDecoded) {
+  // Event texts must be UTF-8 (protobuf refuses anything else on the wire).
+  auto escaped = ParseForm("token=abc&text=caf%E9");
+  ASSERT_FALSE(escaped.ok());
+  EXPECT_EQ(escaped.status().message(), "byte 15: the field is not UTF-8 once decoded (at its byte 3)");
+  EXPECT_FALSE(ParseForm(std::string("text=a\x80" "b")).ok());
+  EXPECT_FALSE(ParseForm("%ED%A0%80=surrogate").ok());
+  EXPECT_EQ(QueryParam("token=%FF", "token"), std::nullopt);
+}
+
 TEST(ParseFormTest, SkipsEmptyPairsAndKeepsRepeatsInOrder) {
   auto form = ParseForm("&&a=1&&a=2&validationToken=Validation%3a+Testing%2F1&");
   ASSERT_TRUE(form.ok()) << form.status();
