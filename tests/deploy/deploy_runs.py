@@ -5,6 +5,7 @@ import fnmatch
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -16,7 +17,8 @@ import yaml
 
 from deploy_checks import grensd_config, host_port
 
-EXAMPLE_CONFIGS = ["deploy/docker/grensd.yaml", "deploy/kubernetes/base/grensd.yaml", "deploy/systemd/grensd.yaml"]
+EXAMPLE_CONFIGS = ["deploy/docker/grensd.yaml", "deploy/kubernetes/base/grensd.yaml", "deploy/systemd/grensd.yaml",
+                   "adapters/ext_authz/examples/grensd.yaml"]
 # Packages every debian:12-slim image has (apt and dpkg depend on them).
 BASE_PACKAGES = {"libc6", "libstdc++6", "libgcc-s1", "zlib1g"}
 
@@ -168,6 +170,9 @@ def check_dockerfile(source, bin_dir, failures):
     policy_dir, policy_name = os.path.split(config["policy_path"])
     if not any(os.path.basename(s) == policy_name for s in copies.get(policy_dir + "/", [])):
         failures.append(f"Dockerfile: the config's policy_path {config['policy_path']} is not copied into the image")
+    routes = config.get("ext_authz", {}).get("route_table_file")
+    if routes and routes not in copies:
+        failures.append(f"Dockerfile: the config's ext_authz.route_table_file {routes} is not copied into the image")
     if f'"{config["data_dir"]}"' not in " ".join(a for i, a in ins if i == "VOLUME"):
         failures.append("Dockerfile: data_dir is not a VOLUME (the only writable place)")
     runs = [a for i, a in ins if i == "RUN"]
@@ -234,8 +239,11 @@ def check_print_config(source, bin_dir, failures):
             failures.append(f"grensd --config {rel} --print_config: exit {result.returncode}: {result.stdout}")
             continue
         for key in ("policy_path", "data_dir", "metrics_address"):
-            if f'{key}: "{config[key]}"' not in result.stdout:
+            if key in config and f'{key}: "{config[key]}"' not in result.stdout:
                 failures.append(f"grensd --print_config {rel}: {key} is not {config[key]}")
+        routes = config.get("ext_authz", {}).get("route_table_file", "")
+        if routes and not routes.startswith("/") and not os.path.isfile(os.path.join(source, routes)):
+            failures.append(f"{rel}: ext_authz.route_table_file {routes} does not exist (paths are from the repo root)")
 
 
 def _kubelet_configmap(directory, files, generation):
@@ -298,6 +306,12 @@ def check_pod_layout_runs(source, bin_dir, k8s, failures):
         files = {key: open(path, "rb").read() for key, path in policy_keys.items()}
         policy_path = local(config["policy_path"])
         _kubelet_configmap(os.path.dirname(policy_path), files, 1)
+        routes_path = config.get("ext_authz", {}).get("route_table_file")
+        routes = k8s.config_maps.get("grens-routes", {})
+        if routes_path:
+            _kubelet_configmap(os.path.dirname(local(routes_path)),
+                               {key: open(path, "rb").read() for key, path in routes.items()}, 1)
+            config["ext_authz"]["route_table_file"] = local(routes_path)
         os.makedirs(os.path.dirname(local(config["pseudonym_key_file"])), exist_ok=True)
         with open(local(config["pseudonym_key_file"]), "wb") as f:
             f.write(os.urandom(32))
@@ -315,17 +329,31 @@ def check_pod_layout_runs(source, bin_dir, k8s, failures):
             process = subprocess.Popen([os.path.join(bin_dir, "grensd"), "--config", config_path,
                                         "--ready_file", ready], stdout=subprocess.DEVNULL, stderr=err)
         try:
-            _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures)
+            _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures,
+                                 _route_count(routes.get(os.path.basename(routes_path or ""))))
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
 
 
-def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures):
+def _route_count(path):
+    if path is None:
+        return None
+    with open(path) as f:
+        return len((yaml.safe_load(f) or {}).get("routes", []))
+
+
+def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures, routes):
     if not _poll(lambda: os.path.exists(ready) or process.poll() is not None, 30) or not os.path.exists(ready):
         failures.append(f"pod layout run: grensd did not come up:\n{open(stderr_path).read()}")
         return
+    # The route table Envoy's calls are matched with: loaded whole by the real grensd.
+    with open(stderr_path) as f:
+        loaded = re.search(r'"msg":"ext_authz ready","routes":"([0-9]+)"', f.read())
+    if routes is None or loaded is None or int(loaded.group(1)) != routes:
+        failures.append(f"pod layout run: grensd did not load the route table's {routes} routes "
+                        f"(log: {loaded.group(0) if loaded else 'no ext_authz ready line'})")
     address = open(ready).read().split()[0]
     metrics = _log_address(stderr_path, "metrics serving")
     health = _log_address(stderr_path, "health listener serving")
@@ -356,5 +384,32 @@ def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, proces
         code = None
     if code != 0:
         failures.append(f"pod layout run: grensd exited {code} on SIGTERM:\n{open(stderr_path).read()}")
-    print(f"pod layout run: revisions {first[:12] if first else None} -> {second[:12] if second else None}, "
-          "broken update rejected")
+    print(f"pod layout run: {routes} routes loaded; revisions {first[:12] if first else None} -> "
+          f"{second[:12] if second else None}, broken update rejected")
+
+
+# ---- kustomize, where it is installed ----------------------------------------
+
+def check_kustomize_build(source, failures):
+    """`kubectl kustomize` (or `kustomize build`) renders the overlay, and every
+    ConfigMap the pod mounts is in the output under its generated name. Not a
+    Debian package: skipped (with a note) where neither tool is installed."""
+    overlay = os.path.join(source, "deploy/kubernetes/overlays/example")
+    if shutil.which("kubectl"):
+        command = ["kubectl", "kustomize", overlay]
+    elif shutil.which("kustomize"):
+        command = ["kustomize", "build", overlay]
+    else:
+        print("kustomize build: neither kubectl nor kustomize is installed; not rendered")
+        return
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        failures.append(f"{' '.join(command[:2])}: exit {result.returncode}: {result.stderr.strip()}")
+        return
+    objects = [d for d in yaml.safe_load_all(result.stdout) if d]
+    config_maps = {o["metadata"]["name"] for o in objects if o.get("kind") == "ConfigMap"}
+    pods = [o["spec"]["template"]["spec"] for o in objects if o.get("kind") == "Deployment"]
+    mounted = {v["configMap"]["name"] for spec in pods for v in spec.get("volumes", []) if "configMap" in v}
+    for name in sorted(mounted - config_maps):
+        failures.append(f"kustomize build: the pod mounts ConfigMap {name}, which the output does not contain")
+    print(f"kustomize build: {len(objects)} objects, ConfigMaps {sorted(config_maps)}")

@@ -4,18 +4,21 @@
 // log indices; a works-council member from the directory is exempt; handshakes
 // are answered without a decision; a bad signature, an unknown platform and a
 // payload above limits.max_events_per_payload are refused and nothing of them
-// is logged.
+// is logged. Graph presence, which carries no event time, is judged at
+// grensd's own clock (--clock_start): inside and outside working time.
 //
 // The golden payloads carry signature timestamps from March 2026, so the
 // config gives Slack and Zoom a replay window wide enough for them: the tests
 // never read the wall clock, and stale timestamps are the golden tests' job.
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
+#include "grens/v1/audit_log.grpc.pb.h"
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/adapters/adapter_golden.pb.h"
@@ -42,29 +45,35 @@ constexpr char kDirectory[] = R"(people:
 )";
 
 class PlatformEventsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    const std::string policy = dir_.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
-    const std::string config = absl::StrCat(
-        "policy_path: ", policy, "\ndata_dir: ", dir_.path(), "/data\n",
-        "directory_file: ", dir_.Write("directory.yaml", kDirectory), "\n",
+ public:
+  // The agreement, directory, limits and platforms of these tests, written
+  // into `dir`; the config text.
+  static std::string Config(const TempDir& dir) {
+    dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
+    const std::string policy = dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    return absl::StrCat(
+        "policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n",
+        "directory_file: ", dir.Write("directory.yaml", kDirectory), "\n",
         "limits:\n  max_events_per_payload: 5\n",
         "platforms:\n",
-        Platform("teams", "graph-client-state-5c1e9d", "teams-attendance", "meeting_follow_up", ""),
-        Platform("zoom", "zoom-golden-secret-token-b7e2", "zoom-reports", "meeting_follow_up", "36500d"),
-        Platform("slack", "slack-golden-secret-8f74", "security-siem", "security_incident_detection", "36500d"),
-        Platform("webex", "webex-golden-webhook-secret-41d0", "webex-meetings", "meeting_follow_up", ""));
-    auto process = GrensdProcess::Start(dir_, config);
+        Platform(dir, "teams", "graph-client-state-5c1e9d", "teams-attendance", "meeting_follow_up", ""),
+        Platform(dir, "zoom", "zoom-golden-secret-token-b7e2", "zoom-reports", "meeting_follow_up", "36500d"),
+        Platform(dir, "slack", "slack-golden-secret-8f74", "security-siem", "security_incident_detection", "36500d"),
+        Platform(dir, "webex", "webex-golden-webhook-secret-41d0", "webex-meetings", "meeting_follow_up", ""));
+  }
+
+ protected:
+  void SetUp() override {
+    auto process = GrensdProcess::Start(dir_, Config(dir_));
     ASSERT_TRUE(process.ok()) << process.status();
     grensd_ = std::move(*process);
     guard_ = v1::Guard::NewStub(grensd_->Channel());
   }
 
-  std::string Platform(const std::string& name, const std::string& secret, const std::string& collector,
-                       const std::string& purpose, const std::string& window) const {
+  static std::string Platform(const TempDir& dir, const std::string& name, const std::string& secret,
+                              const std::string& collector, const std::string& purpose, const std::string& window) {
     std::string entry = absl::StrCat("  - platform: ", name, "\n    secret_file: ",
-                                     dir_.Write(name + ".secret", secret + "\n"), "\n    collector: ", collector,
+                                     dir.Write(name + ".secret", secret + "\n"), "\n    collector: ", collector,
                                      "\n    purpose: ", purpose, "\n");
     if (!window.empty()) absl::StrAppend(&entry, "    replay_window: \"", window, "\"\n");
     return entry;
@@ -232,6 +241,99 @@ TEST_F(PlatformEventsTest, MalformedPayloadNamesTheByte) {
   const grpc::Status status = Send(Golden("webex", "truncated"), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("webex: byte 300"));
+}
+
+// A Graph presence change notification for Anna de Vries (in the directory:
+// staff, Europe/Amsterdam), as the relay forwards it: the decrypted presence
+// under decryptedContent. Presence carries no time of its own.
+v1::EvaluatePlatformEventRequest GraphPresence(const std::string& availability, const std::string& activity) {
+  v1::EvaluatePlatformEventRequest request;
+  request.set_platform("teams");
+  request.set_content_type("application/json");
+  request.set_tenant("voorbeeld");
+  request.set_collector("teams-presence");
+  request.set_purpose("colleague_availability");
+  const std::string id = "5a1e6b2c-3d4e-4f50-8a9b-0c1d2e3f4a5b";
+  request.set_payload(absl::StrCat(
+      R"({"value":[{"subscriptionId":"7f0c3a2e-5b1d-4c8e-9a6f-1d2e3f4a5b6c","changeType":"updated",)",
+      R"("clientState":"graph-client-state-5c1e9d","tenantId":"c0ffee00-1234-4abc-9def-0123456789ab",)",
+      R"j("resource":"communications/presences(')j", id, R"j(')",)j",
+      R"("resourceData":{"@odata.type":"#microsoft.graph.presence","id":")", id, R"("},)",
+      R"("decryptedContent":{"@odata.type":"#microsoft.graph.presence","id":")", id, R"(",)",
+      R"("availability":")", availability, R"(","activity":")", activity, R"("}}]})"));
+  return request;
+}
+
+// What the decision log holds for `decision`, read through the works
+// council's service: the event's category, subject zone and time as judged.
+v1::LogRecord RecordOf(const GrensdProcess& grensd, const v1::Decision& decision) {
+  v1::ListRecordsRequest request;
+  request.set_page_size(1000);
+  request.mutable_filter()->add_kinds(v1::RECORD_KIND_DECISION);
+  grpc::ClientContext context;
+  v1::ListRecordsResponse response;
+  const grpc::Status status = v1::AuditLog::NewStub(grensd.Channel())->ListRecords(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const v1::LogRecord& r : response.records()) {
+    if (r.decision_id() == decision.decision_id()) return r;
+  }
+  ADD_FAILURE() << "decision " << decision.decision_id() << " is not in the log";
+  return {};
+}
+
+// The event was judged at grensd's receipt time, which its clock gives
+// (--clock_start plus the seconds the test has run), in the subject's zone.
+void ExpectJudgedAt(const v1::LogRecord& record, v1::Category category, absl::Time clock_start) {
+  EXPECT_EQ(record.category(), category);
+  EXPECT_EQ(record.subject_zone(), "Europe/Amsterdam");
+  const absl::Time at = absl::FromUnixSeconds(record.occurred_at().seconds());
+  EXPECT_GE(at, clock_start - absl::Seconds(1));
+  EXPECT_LT(at, clock_start + absl::Minutes(5));
+}
+
+TEST_F(PlatformEventsTest, GraphAvailablePresenceIsShownLiveInWorkingTime) {
+  // kGrensdClockStart is a Wednesday, 15:00 in Amsterdam.
+  const std::vector<v1::Decision> d = Decide(GraphPresence("Available", "Available"));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].effect(), v1::EFFECT_ALLOW_WITH_OBLIGATIONS);
+  EXPECT_EQ(Clauses(d), std::vector<std::string>{"1.1"});
+  EXPECT_TRUE(d[0].obligations().has_max_retention());
+  EXPECT_EQ(d[0].obligations().max_retention().seconds(), 0);  // shown live, never stored
+  ExpectJudgedAt(RecordOf(*grensd_, d[0]), v1::CATEGORY_PRESENCE, GrensdClockStart());
+}
+
+TEST_F(PlatformEventsTest, GraphIdlePresenceIsActivityWhichTheAgreementDoesNotAllow) {
+  const std::vector<v1::Decision> d = Decide(GraphPresence("AvailableIdle", "Inactive"));
+  ASSERT_EQ(d.size(), 1u);
+  // Idle detection is ACTIVITY, not PRESENCE: clause 1.1 does not cover it,
+  // so the agreement's default applies ("not agreed is not allowed").
+  EXPECT_EQ(d[0].effect(), v1::EFFECT_DENY);
+  EXPECT_EQ(Clauses(d), std::vector<std::string>{"9.1"});
+  ExpectJudgedAt(RecordOf(*grensd_, d[0]), v1::CATEGORY_ACTIVITY, GrensdClockStart());
+}
+
+TEST(PlatformEventsEveningTest, GraphPresenceOutsideWorkingTimeIsDenied) {
+  // The same delivery to a grensd whose clock reads 22:00 in Amsterdam: the
+  // receipt time, not the payload, decides that it is outside working time.
+  TempDir dir;
+  const std::string evening = "2026-06-03T20:00:00Z";
+  auto grensd = GrensdProcess::Start(dir, PlatformEventsTest::Config(dir), {"--clock_start=" + evening});
+  ASSERT_TRUE(grensd.ok()) << grensd.status();
+  std::unique_ptr<v1::Guard::Stub> guard = v1::Guard::NewStub((*grensd)->Channel());
+  absl::Time start;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, evening, &start, &error)) << error;
+  for (const auto& [availability, activity, category] : std::vector<std::tuple<std::string, std::string, v1::Category>>{
+           {"Available", "Available", v1::CATEGORY_PRESENCE}, {"AvailableIdle", "Inactive", v1::CATEGORY_ACTIVITY}}) {
+    grpc::ClientContext context;
+    v1::EvaluatePlatformEventResponse response;
+    const grpc::Status status = guard->EvaluatePlatformEvent(&context, GraphPresence(availability, activity), &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.decisions_size(), 1);
+    EXPECT_EQ(response.decisions(0).effect(), v1::EFFECT_DENY) << availability;
+    EXPECT_EQ(response.decisions(0).reasons(0).clause_id(), "6.1") << availability;
+    ExpectJudgedAt(RecordOf(**grensd, response.decisions(0)), category, start);
+  }
 }
 
 }  // namespace
