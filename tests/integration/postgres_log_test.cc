@@ -86,31 +86,8 @@ std::set<std::string> LoggedDecisionIds(const std::string& dsn, const std::strin
   return ids;
 }
 
-class PostgresLogTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto server = PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    auto dsn = server_->CreateSchema(name);
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = *dsn;
-  }
-
-  static PostgresServer* server_;
-  std::string dsn_;
-};
-
-PostgresServer* PostgresLogTest::server_ = nullptr;
+// One PostgreSQL server for the suite, a schema per test (dsn_).
+class PostgresLogTest : public PostgresTest {};
 
 TEST_F(PostgresLogTest, TwoSidecarsWriteToOneDatabaseAtOnceAndEachChainVerifies) {
   const std::vector<std::string> origins = {"grens/site-a", "grens/site-b"};

@@ -23,6 +23,7 @@ namespace grens::plugin {
 namespace {
 
 using ::grens::testing::PostgresServer;
+using ::grens::testing::PostgresTest;
 using ::grens::testing::TempDir;
 using ::testing::HasSubstr;
 
@@ -55,28 +56,8 @@ v1::LogRecord Decision(int i) {
   return r;
 }
 
-class PostgresDecisionLogTest : public ::testing::Test {
+class PostgresDecisionLogTest : public PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    // A schema per test, named after it.
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    auto dsn = server_->CreateSchema(name);
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = *dsn;
-  }
-
   PostgresDecisionLogOptions Options(const std::string& origin = "grens/a") {
     PostgresDecisionLogOptions o;
     o.dsn = dsn_;
@@ -106,13 +87,9 @@ class PostgresDecisionLogTest : public ::testing::Test {
   }
   void Sql(const std::string& statement) { ASSERT_TRUE(PostgresServer::Exec(dsn_, statement).ok()) << statement; }
 
-  static PostgresServer* server_;
-  std::string dsn_;
   TempDir dir_;
   FakeClock clock_;
 };
-
-PostgresServer* PostgresDecisionLogTest::server_ = nullptr;
 
 TEST_F(PostgresDecisionLogTest, AppendsGetConsecutiveIndicesAndSurviveRestart) {
   Fill(10);

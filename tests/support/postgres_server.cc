@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -162,6 +163,28 @@ absl::Status PostgresServer::Exec(const std::string& dsn, const std::string& sql
   auto conn = plugin::PgConnection::Open(dsn, "grens-test");
   if (!conn.ok()) return conn.status();
   return (*conn)->Exec(sql);
+}
+
+PostgresServer* PostgresTest::server_ = nullptr;
+
+void PostgresTest::SetUpTestSuite() {
+  auto server = PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server).release();
+}
+
+void PostgresTest::TearDownTestSuite() {
+  delete server_;
+  server_ = nullptr;
+}
+
+void PostgresTest::SetUp() {
+  ASSERT_NE(server_, nullptr);
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto dsn = server_->CreateSchema(name);
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  dsn_ = *dsn;
 }
 
 }  // namespace grens::testing
