@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/log_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -62,23 +63,6 @@ int CommandExit(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::set<std::string> LoggedDecisionIds(const std::string& data_dir) {
-  std::set<std::string> ids;
-  auto reader = plugin::LogReader::Open(data_dir);
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  if (!reader.ok()) return ids;
-  int64_t start = 0;
-  while (start >= 0) {
-    int64_t next = -1;
-    auto page = (*reader)->List(v1::RecordFilter(), start, 5000, &next);
-    EXPECT_TRUE(page.ok());
-    if (!page.ok()) break;
-    for (const auto& r : *page) ids.insert(r.decision_id());
-    start = next;
-  }
-  return ids;
-}
-
 TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
   TempDir dir;
   const std::string policy = NlPolicy(dir);
@@ -116,7 +100,7 @@ TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
     (*grensd)->WaitForExit(absl::Seconds(10));
   }
   // Every decision any client was told about is in the log, and the log verifies.
-  const std::set<std::string> logged = LoggedDecisionIds(dir.path() + "/data");
+  const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::Open(dir.path() + "/data"));
   for (const std::string& id : acknowledged) ASSERT_TRUE(logged.count(id)) << "acknowledged decision " << id << " lost";
   auto reader = plugin::LogReader::Open(dir.path() + "/data");
   ASSERT_TRUE(reader.ok());

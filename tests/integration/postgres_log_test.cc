@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/log_testing.h"
 #include "tests/support/postgres_server.h"
 
 namespace grens::testing {
@@ -71,21 +72,6 @@ int Audit(const std::string& command, const std::string& dsn, const std::string&
   return CommandExit(absl::StrCat(kGrensctl, " audit ", command, " --dsn \"", dsn, "\" ", args), output);
 }
 
-std::set<std::string> LoggedDecisionIds(const std::string& dsn, const std::string& origin) {
-  std::set<std::string> ids;
-  auto reader = plugin::LogReader::OpenPostgres(dsn, origin);
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  if (!reader.ok()) return ids;
-  int64_t next;
-  for (int64_t start = 0; start >= 0; start = next) {
-    auto page = (*reader)->List(v1::RecordFilter(), start, 5000, &next);
-    EXPECT_TRUE(page.ok()) << page.status();
-    if (!page.ok()) break;
-    for (const auto& r : *page) ids.insert(r.decision_id());
-  }
-  return ids;
-}
-
 // One PostgreSQL server for the suite, a schema per test (dsn_).
 class PostgresLogTest : public PostgresTest {};
 
@@ -128,7 +114,7 @@ TEST_F(PostgresLogTest, TwoSidecarsWriteToOneDatabaseAtOnceAndEachChainVerifies)
   for (int s = 0; s < 2; ++s) {
     ASSERT_EQ(Audit("verify", dsn_, "--origin " + origins[s], &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("ok: 301 records"));  // 300 decisions and the policy activation
-    const std::set<std::string> logged = LoggedDecisionIds(dsn_, origins[s]);
+    const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::OpenPostgres(dsn_, origins[s]));
     for (const std::string& id : acknowledged[s]) EXPECT_TRUE(logged.count(id)) << origins[s] << " lost " << id;
     for (const std::string& id : acknowledged[1 - s]) EXPECT_FALSE(logged.count(id)) << origins[s] << " has " << id;
   }
@@ -207,7 +193,7 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   }
   (*grensd)->Signal(SIGTERM);
   ASSERT_EQ((*grensd)->WaitForExit(absl::Seconds(30)), 0) << (*grensd)->Stderr();
-  const std::set<std::string> logged = LoggedDecisionIds(dsn_, "grens/restart");
+  const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::OpenPostgres(dsn_, "grens/restart"));
   for (const std::string& id : acknowledged) ASSERT_TRUE(logged.count(id)) << "answered decision " << id << " lost";
   ASSERT_EQ(Audit("verify", dsn_, "--origin grens/restart --checkpoints " + store, &out), 0) << out;
 }
