@@ -19,6 +19,7 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
 #include "tests/support/log_testing.h"
 
@@ -51,16 +52,6 @@ v1::MonitoringEvent Event(const std::string& id, const std::string& subject, con
   c->set_name("body");
   c->set_text(content);
   return e;
-}
-
-int CommandExit(const std::string& command, std::string* output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  output->clear();
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
@@ -146,7 +137,6 @@ TEST(DecisionLogWitness, AcceptsAnHonestLogAndCatchesAReplacedOne) {
   TempDir dir;
   const std::string policy = NlPolicy(dir);
   const std::string config = Config(dir, policy, "decision_log: {checkpoint_every_records: 1}\n");
-  const std::string grensctl = std::string(GRENS_BIN_DIR) + "/grensctl";
   const std::string store = dir.path() + "/council-checkpoints.jsonl";
   std::string out;
   auto send = [](GrensdProcess* grensd, int n) {
@@ -163,23 +153,23 @@ TEST(DecisionLogWitness, AcceptsAnHonestLogAndCatchesAReplacedOne) {
     auto grensd = GrensdProcess::Start(dir, config);
     ASSERT_TRUE(grensd.ok()) << grensd.status();
     send(grensd->get(), 5);
-    ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
     send(grensd->get(), 5);
-    ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("extends all 1 stored"));
     (*grensd)->Signal(SIGTERM);
     ASSERT_EQ((*grensd)->WaitForExit(absl::Seconds(30)), 0);
   }
-  ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 0) << out;
+  ASSERT_EQ(RunGrensctl(absl::StrCat("audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("2 of yours"));
   // The log is replaced by a fresh one with the same number of decisions.
   std::filesystem::remove_all(dir.path() + "/data");
   auto grensd = GrensdProcess::Start(dir, config);
   ASSERT_TRUE(grensd.ok()) << grensd.status();
   send(grensd->get(), 12);
-  EXPECT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 1);
+  EXPECT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 1);
   EXPECT_THAT(out, HasSubstr("not signed by the key you pinned"));
-  EXPECT_EQ(CommandExit(absl::StrCat(grensctl, " audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 1);
+  EXPECT_EQ(RunGrensctl(absl::StrCat("audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 1);
   EXPECT_THAT(out, HasSubstr("different key"));
 }
 

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +25,7 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "grens/v1/policy_admin.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
 #include "tests/support/http_client.h"
 
@@ -87,13 +87,9 @@ std::string Cell(const std::string& effect, const std::string& category, const s
 
 // grensctl health against `address`: exit code and output.
 std::pair<int, std::string> Health(const std::string& address) {
-  const std::string command = absl::StrCat(GRENS_BIN_DIR, "/grensctl health --addr ", address, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
   std::string output;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  const int code = RunGrensctl("health --addr " + address, &output);
+  return {code, output};
 }
 
 constexpr char kOps[] = "metrics_address: 127.0.0.1:0\nhealth_address: 127.0.0.1:0\n";

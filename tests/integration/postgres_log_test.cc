@@ -19,6 +19,7 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
 #include "tests/support/log_testing.h"
 #include "tests/support/postgres_server.h"
@@ -27,8 +28,6 @@ namespace grens::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-const std::string kGrensctl = std::string(GRENS_BIN_DIR) + "/grensctl";
 
 std::string NlPolicy(const TempDir& dir) {
   dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
@@ -57,19 +56,9 @@ v1::EvaluateRequest Request(const std::string& id, int subject, bool screenshot)
   return request;
 }
 
-int CommandExit(const std::string& command, std::string* output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  output->clear();
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // `grensctl audit <command> --dsn DSN <args>`.
 int Audit(const std::string& command, const std::string& dsn, const std::string& args, std::string* output) {
-  return CommandExit(absl::StrCat(kGrensctl, " audit ", command, " --dsn \"", dsn, "\" ", args), output);
+  return RunGrensctl(absl::StrCat("audit ", command, " --dsn \"", dsn, "\" ", args), output);
 }
 
 // One PostgreSQL server for the suite, a schema per test (dsn_).
@@ -177,7 +166,7 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   // The AuditLog service found its way back to the database too.
   std::string out;
   const std::string store = dir.path() + "/council.jsonl";
-  ASSERT_EQ(CommandExit(absl::StrCat(kGrensctl, " audit witness --server ", (*grensd)->address(), " --store ", store),
+  ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store),
                         &out), 0) << out;
   {
     absl::MutexLock lock(&mu);
@@ -212,7 +201,7 @@ TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
       ASSERT_TRUE(stub->Evaluate(&context, Request(absl::StrCat("e", i), i % 6, i % 4 == 0), &response).ok());
     }
     // The AuditLog service of a PostgreSQL-backed grensd serves the witness.
-    ASSERT_EQ(CommandExit(absl::StrCat(kGrensctl, " audit witness --server ", (*grensd)->address(), " --store ", store),
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store),
                           &out), 0) << out;
     stub.reset();
     (*grensd)->Signal(SIGTERM);
