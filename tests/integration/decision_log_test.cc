@@ -21,6 +21,7 @@
 #include "plugin/log_reader.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 #include "tests/support/log_testing.h"
 
 namespace grens::testing {
@@ -30,11 +31,6 @@ using ::testing::HasSubstr;
 
 std::string Config(const TempDir& dir, const std::string& policy, const std::string& extra = "") {
   return absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n", extra);
-}
-
-std::string NlPolicy(const TempDir& dir) {
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  return dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
 }
 
 v1::MonitoringEvent Event(const std::string& id, const std::string& subject, const std::string& content) {
@@ -56,7 +52,7 @@ v1::MonitoringEvent Event(const std::string& id, const std::string& subject, con
 
 TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const char* env = std::getenv("GRENS_CRASH_ROUNDS");
   const int rounds = env != nullptr ? std::atoi(env) : 20;
   std::mt19937 random(20261125);
@@ -102,7 +98,7 @@ TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
 
 TEST(DecisionLogPrivacy, NoRawSubjectIdOrContentReachesTheDataDirectory) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   auto grensd = GrensdProcess::Start(dir, Config(dir, policy));
   ASSERT_TRUE(grensd.ok()) << grensd.status();
   auto stub = v1::Guard::NewStub((*grensd)->Channel());
@@ -135,7 +131,7 @@ TEST(DecisionLogPrivacy, NoRawSubjectIdOrContentReachesTheDataDirectory) {
 
 TEST(DecisionLogWitness, AcceptsAnHonestLogAndCatchesAReplacedOne) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const std::string config = Config(dir, policy, "decision_log: {checkpoint_every_records: 1}\n");
   const std::string store = dir.path() + "/council-checkpoints.jsonl";
   std::string out;

@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 #include "tests/support/http_client.h"
 
 namespace grens::testing {
@@ -97,8 +98,7 @@ constexpr char kOps[] = "metrics_address: 127.0.0.1:0\nhealth_address: 127.0.0.1
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    policy_path_ = dir_.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    policy_path_ = WriteNlPolicy(dir_);
     auto process = GrensdProcess::Start(dir_, Config());
     ASSERT_TRUE(process.ok()) << process.status();
     grensd_ = std::move(*process);
@@ -123,28 +123,14 @@ class MetricsTest : public ::testing::Test {
   }
 
   static v1::MonitoringEvent Event(const std::string& platform, v1::Category category, const std::string& when) {
-    v1::MonitoringEvent e;
-    e.set_id("e");
+    v1::MonitoringEvent e = PresenceEvent("e", when);
     e.set_platform(platform);
-    e.set_collector("teams-presence");
     e.set_category(category);
-    e.set_purpose("colleague_availability");
-    e.mutable_subject()->set_id("u-1001");
-    absl::Time t;
-    std::string error;
-    absl::ParseTime(absl::RFC3339_full, when, &t, &error);
-    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(t));
     return e;
   }
 
   grpc::Status Evaluate(const v1::MonitoringEvent& event, v1::Decision* decision) {
-    grpc::ClientContext context;
-    v1::EvaluateRequest request;
-    *request.mutable_event() = event;
-    v1::EvaluateResponse response;
-    grpc::Status status = guard_->Evaluate(&context, request, &response);
-    *decision = response.decision();
-    return status;
+    return EvaluateEvent(*guard_, event, decision);
   }
 
   TempDir dir_;
@@ -310,8 +296,7 @@ TEST_F(MetricsTest, ProcessLogCoversStartReloadAndShutdownAsJsonLines) {
 
 TEST(MetricsLogLevelTest, WarnHidesInfoLines) {
   TempDir dir;
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  const std::string policy = dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+  const std::string policy = WriteNlPolicy(dir);
   auto grensd = GrensdProcess::Start(
       dir, absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n"), {"--log_level=warn"});
   ASSERT_TRUE(grensd.ok()) << grensd.status();

@@ -21,6 +21,7 @@
 #include "plugin/log_reader.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 #include "tests/support/log_testing.h"
 #include "tests/support/postgres_server.h"
 
@@ -29,13 +30,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string NlPolicy(const TempDir& dir) {
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  return dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
-}
-
 std::string Config(const TempDir& dir, const std::string& dsn, const std::string& origin) {
-  return absl::StrCat("policy_path: ", NlPolicy(dir), "\ndata_dir: ", dir.path(), "/data\n",
+  return absl::StrCat("policy_path: ", WriteNlPolicy(dir), "\ndata_dir: ", dir.path(), "/data\n",
                       "decision_log: {backend: postgres, postgres_dsn: \"", dsn, "\", origin: ", origin,
                       ", checkpoint_every_records: 50}\n");
 }
@@ -233,7 +229,7 @@ TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
 
 TEST(PostgresLogConfig, ABackendWithoutItsSettingsOrItsDatabaseIsRefusedAtStart) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const std::string base = absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n");
   auto [code, err] = GrensdProcess::RunToExit(dir, base + "decision_log: {backend: postgres}\n");
   EXPECT_EQ(code, 2);

@@ -17,6 +17,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -110,17 +111,7 @@ std::pair<std::string, std::string> WriteKeyAndCert(const TempDir& dir, const st
   return {dir.Write(name + ".key", pair.key_pem), dir.Write(name + ".crt", pair.cert_pem)};
 }
 
-v1::MonitoringEvent AllowedPresence(const std::string& id) {
-  v1::MonitoringEvent e;
-  e.set_id(id);
-  e.set_platform("teams");
-  e.set_collector("teams-presence");
-  e.set_category(v1::CATEGORY_PRESENCE);
-  e.set_purpose("colleague_availability");
-  e.mutable_subject()->set_id("u-1001");
-  e.mutable_occurred_at()->set_seconds(1773133200);  // 2026-03-10T09:00:00Z
-  return e;
-}
+v1::MonitoringEvent AllowedPresence(const std::string& id) { return PresenceEvent(id, "2026-03-10T09:00:00Z"); }
 
 const char* ServiceName(Service service) {
   switch (service) {
