@@ -197,9 +197,8 @@ class MatrixAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(Verify(request));
-    GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &body);
-    GRENS_RETURN_IF_ERROR(root.Object("").status());
     Translation out;
     const Context ctx{received_at, TxnId(request.path()), &out.events};
     GRENS_ASSIGN_OR_RETURN(const Json* events, root.Array("events"));

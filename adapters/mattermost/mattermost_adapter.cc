@@ -121,9 +121,8 @@ class MattermostAdapter final : public Adapter {
     }
     Translation out;
     if (type == "application/json") {
-      GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload(kPlatform, request.payload()));
+      GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload(kPlatform, request.payload()));
       const FieldReader root(kPlatform, &body);
-      GRENS_RETURN_IF_ERROR(root.Object("").status());
       GRENS_ASSIGN_OR_RETURN(std::string token, root.OptionalString("token"));
       GRENS_RETURN_IF_ERROR(Verify(token));
       if (root.Find("hook") != nullptr) {
