@@ -53,12 +53,9 @@ std::string TxnId(absl::string_view path) {
 // (ephemeral events carry none).
 absl::StatusOr<v1::MonitoringEvent> Base(const FieldReader& ev, const Context& ctx, v1::Category category,
                                          absl::string_view subject) {
-  bool receipt = ev.Find("origin_server_ts") == nullptr;
-  absl::Time at = ctx.received_at;
-  if (!receipt) {
-    GRENS_ASSIGN_OR_RETURN(at, ev.Time("origin_server_ts", TimeFormat::kUnixMillis));
-  }
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, at, receipt);
+  GRENS_ASSIGN_OR_RETURN(const EventTime when,
+                         TimeOrReceipt(ev, "origin_server_ts", TimeFormat::kUnixMillis, ctx.received_at));
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, when.at, when.receipt);
   GRENS_ASSIGN_OR_RETURN(std::string type, ev.String("type"));
   (*e.mutable_attributes())["event_type"] = type;
   GRENS_ASSIGN_OR_RETURN(std::string event_id, ev.OptionalString("event_id"));
