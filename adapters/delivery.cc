@@ -65,6 +65,14 @@ absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view 
   return json;
 }
 
+absl::StatusOr<Json> ParseObjectPayload(absl::string_view platform, absl::string_view payload) {
+  absl::StatusOr<Json> json = ParsePayload(platform, payload);
+  if (!json.ok()) return json;
+  const absl::Status object = FieldReader(platform, &*json).Object("").status();
+  if (!object.ok()) return object;
+  return json;
+}
+
 std::string MediaType(const v1::EvaluatePlatformEventRequest& request) {
   absl::string_view type = request.content_type();
   if (type.empty()) type = HeaderValue(request, "content-type");

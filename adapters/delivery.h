@@ -24,6 +24,12 @@ namespace grens::adapters {
 // not JSON (a truncated body names the byte where it ends).
 absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload);
 
+// As ParsePayload, for a body that must be a JSON object, as every platform's
+// webhook envelope is; InvalidArgument as FieldReader::Object names it
+// ("<platform>: (payload): expected an object, found an array (byte 0)";
+// "... (payload): missing" for a JSON null) when it is not one.
+absl::StatusOr<Json> ParseObjectPayload(absl::string_view platform, absl::string_view payload);
+
 // The delivery's media type, lower case and without parameters
 // ("application/json"): the request's content_type, else its content-type
 // header; "" when neither is given.

@@ -57,6 +57,14 @@ absl::StatusOr<std::optional<absl::Time>> OptionalTime(const FieldReader& reader
   return std::optional<absl::Time>(*t);
 }
 
+absl::StatusOr<EventTime> TimeOrReceipt(const FieldReader& reader, absl::string_view path, TimeFormat format,
+                                        absl::Time received_at) {
+  absl::StatusOr<std::optional<absl::Time>> at = OptionalTime(reader, path, format);
+  if (!at.ok()) return at.status();
+  if (!at->has_value()) return EventTime{received_at, true};
+  return EventTime{**at, false};
+}
+
 absl::StatusOr<std::optional<FoundId>> FirstId(const FieldReader& reader,
                                                absl::Span<const absl::string_view> paths) {
   for (absl::string_view path : paths) {

@@ -48,6 +48,19 @@ absl::StatusOr<std::string> OptionalScalar(const FieldReader& reader, absl::stri
 absl::StatusOr<std::optional<absl::Time>> OptionalTime(const FieldReader& reader, absl::string_view path,
                                                        TimeFormat format);
 
+// When an event occurred, and whether that is only when grensd received it
+// (the payload had no time): what NewEvent's last two arguments take.
+struct EventTime {
+  absl::Time at;
+  bool receipt = false;  // `at` is the receipt time
+};
+
+// The time at `path` in `format`; `received_at`, marked as the receipt time,
+// when `path` is absent or null. Errors as FieldReader::Time for a value that
+// is there but is not a time.
+absl::StatusOr<EventTime> TimeOrReceipt(const FieldReader& reader, absl::string_view path, TimeFormat format,
+                                        absl::Time received_at);
+
 // One identifier found in a payload and where.
 struct FoundId {
   std::string path;   // relative to the reader's root ("participant_user_id")

@@ -29,6 +29,7 @@
 #include "grens/v1/audit_log.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "plugin/checkpoint.h"
+#include "plugin/ctl_flags.h"
 #include "plugin/log_reader.h"
 #include "plugin/postgres_log_store.h"
 #include "plugin/pseudonymizer.h"
@@ -62,21 +63,16 @@ int Fail(const absl::Status& status) {
   return kFailed;
 }
 
-// --name value and --name=value pairs; anything else is an error.
+// --name value and --name=value pairs, by name without the dashes (the last of
+// a repeated flag wins); anything else is an error.
 absl::StatusOr<std::map<std::string, std::string>> Flags(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected '", args[i], "'"));
-    const size_t eq = args[i].find('=');
-    if (eq != std::string::npos) {
-      out[args[i].substr(2, eq - 2)] = args[i].substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      out[args[i].substr(2)] = args[i + 1];
-      ++i;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(args[i], " needs a value"));
-    }
+  absl::StatusOr<CtlArgs> parsed = ParseAnyCtlArgs(args);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->positional.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected '", parsed->positional.front(), "'"));
   }
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : parsed->flags) out[name.substr(2)] = value;
   return out;
 }
 

@@ -23,7 +23,10 @@ std::vector<std::string> CtlArgs::All(const std::string& name) const {
   return out;
 }
 
-absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const std::set<std::string>& flags) {
+namespace {
+
+// `known`: the flags accepted, or null for any.
+absl::StatusOr<CtlArgs> Parse(const std::vector<std::string>& args, const std::set<std::string>* known) {
   CtlArgs out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -33,7 +36,7 @@ absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const
     }
     const size_t eq = a.find('=');
     const std::string name = a.substr(0, eq);
-    if (!flags.count(name)) return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
+    if (known != nullptr && !known->count(name)) return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     if (eq != std::string::npos) {
       out.flags.emplace(name, a.substr(eq + 1));
     } else if (i + 1 < args.size()) {
@@ -44,6 +47,14 @@ absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const
   }
   return out;
 }
+
+}  // namespace
+
+absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const std::set<std::string>& flags) {
+  return Parse(args, &flags);
+}
+
+absl::StatusOr<CtlArgs> ParseAnyCtlArgs(const std::vector<std::string>& args) { return Parse(args, nullptr); }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());

@@ -24,8 +24,14 @@ struct CtlArgs {
   std::vector<std::string> All(const std::string& name) const;
 };
 
-// Splits `args`; InvalidArgument naming an unknown flag or one without a value.
+// Splits `args`; `flags` are the names it accepts, with their dashes
+// ("--out"). InvalidArgument naming an unknown flag or one without a value.
 absl::StatusOr<CtlArgs> ParseCtlArgs(const std::vector<std::string>& args, const std::set<std::string>& flags);
+
+// As ParseCtlArgs, but every `--name` is taken as a flag: for commands that
+// read the flags they know and ignore the others. InvalidArgument naming a
+// flag without a value.
+absl::StatusOr<CtlArgs> ParseAnyCtlArgs(const std::vector<std::string>& args);
 
 // Replaces `path` with `contents` by writing a temporary file beside it, syncing
 // it and renaming it over `path`, so a watcher (grensd) never reads half a file.

@@ -2,13 +2,12 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "plugin/ctl_flags.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
 
@@ -37,45 +36,33 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::string& ca_pem)
 }  // namespace
 
 int RunHealthCommand(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> flags = {{"service", ""}, {"timeout", "2s"}, {"ca", ""}};
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (!absl::StartsWith(args[i], "--")) return Usage(absl::StrCat("unexpected argument '", args[i], "'"));
-    std::string name = args[i].substr(2);
-    std::string value;
-    const size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Usage(absl::StrCat("--", name, " needs a value"));
-    }
-    if (name != "addr" && !flags.count(name)) return Usage(absl::StrCat("unknown flag --", name));
-    flags[name] = value;
-  }
-  if (flags["addr"].empty()) return Usage("--addr is required");
-  absl::StatusOr<absl::Duration> timeout = policy::ParseAgreementDuration(flags["timeout"]);
+  absl::StatusOr<CtlArgs> flags = ParseCtlArgs(args, {"--addr", "--service", "--timeout", "--ca"});
+  if (!flags.ok()) return Usage(std::string(flags.status().message()));
+  if (!flags->positional.empty()) return Usage(absl::StrCat("unexpected argument '", flags->positional.front(), "'"));
+  const std::string addr = flags->Get("--addr");
+  if (addr.empty()) return Usage("--addr is required");
+  absl::StatusOr<absl::Duration> timeout =
+      policy::ParseAgreementDuration(flags->flags.count("--timeout") ? flags->Get("--timeout") : "2s");
   if (!timeout.ok() || *timeout <= absl::ZeroDuration()) return Usage("--timeout: use a duration such as 2s");
   std::string ca_pem;
-  if (!flags["ca"].empty()) {
-    absl::StatusOr<std::string> ca = policy::ReadFileToString(flags["ca"]);
+  if (!flags->Get("--ca").empty()) {
+    absl::StatusOr<std::string> ca = policy::ReadFileToString(flags->Get("--ca"));
     if (!ca.ok()) return Usage(absl::StrCat("--ca: ", ca.status().message()));
     ca_pem = *ca;
   }
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(flags["addr"], Credentials(ca_pem)));
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(addr, Credentials(ca_pem)));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
   grpc::health::v1::HealthCheckRequest request;
-  request.set_service(flags["service"]);
+  request.set_service(flags->Get("--service"));
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) {
-    std::printf("%s: unreachable: %s\n", flags["addr"].c_str(), status.error_message().c_str());
+    std::printf("%s: unreachable: %s\n", addr.c_str(), status.error_message().c_str());
     return kNotServing;
   }
   const std::string name = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
-  std::printf("%s: %s\n", flags["addr"].c_str(), name.c_str());
+  std::printf("%s: %s\n", addr.c_str(), name.c_str());
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? kServing : kNotServing;
 }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "grens/v1/event.pb.h"
+#include "plugin/ctl_flags.h"
 #include "plugin/ctl_sign.h"
 #include "policy/compiled_policy.h"
 #include "policy/durations.h"
@@ -145,28 +146,15 @@ struct ExplainArgs {
 };
 
 absl::StatusOr<ExplainArgs> ParseExplainArgs(const std::vector<std::string>& args) {
-  ExplainArgs out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const std::string& flag) -> absl::StatusOr<std::string> {
-      if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(flag + " needs a value");
-      return args[++i];
-    };
-    if (a == "--event" || a.rfind("--event=", 0) == 0) {
-      absl::StatusOr<std::string> v = value("--event");
-      if (!v.ok()) return v.status();
-      out.event_path = *v;
-    } else if (a == "--at" || a.rfind("--at=", 0) == 0) {
-      absl::StatusOr<std::string> v = value("--at");
-      if (!v.ok()) return v.status();
-      out.at = *v;
-    } else if (out.policy_path.empty() && a.rfind("--", 0) != 0) {
-      out.policy_path = a;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", a, "'"));
-    }
+  absl::StatusOr<CtlArgs> parsed = ParseCtlArgs(args, {"--event", "--at"});
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->positional.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", parsed->positional[1], "'"));
   }
+  ExplainArgs out;
+  if (!parsed->positional.empty()) out.policy_path = parsed->positional.front();
+  out.event_path = parsed->Get("--event");
+  out.at = parsed->Get("--at");
   if (out.policy_path.empty()) return absl::InvalidArgumentError("explain needs a policy FILE");
   if (out.event_path.empty()) return absl::InvalidArgumentError("explain needs --event EVENT.json");
   return out;

@@ -145,9 +145,8 @@ class GoogleAdapter final : public Adapter {
                                                             &out.events));
       return out;
     }
-    GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &body);
-    GRENS_RETURN_IF_ERROR(root.Object("").status());
     if (body.Find("message") != nullptr) {
       GRENS_RETURN_IF_ERROR(PubSub(root, received_at, &out.events));
     } else if (body.Find("specversion") != nullptr) {

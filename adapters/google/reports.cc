@@ -88,8 +88,7 @@ bool IsQualityParam(absl::string_view name) {
 
 // What every event of one activity shares.
 struct Activity {
-  absl::Time at;
-  bool receipt = false;
+  EventTime when;
   std::string application;
   std::string unique;
   std::string actor_id;  // profileId, else email; "" when the actor names no one
@@ -99,11 +98,7 @@ struct Activity {
 absl::StatusOr<Activity> ReadActivity(const FieldReader& act, absl::Time received_at) {
   Activity a;
   GRENS_RETURN_IF_ERROR(act.Object("").status());
-  a.receipt = act.Find("id.time") == nullptr;
-  a.at = received_at;
-  if (!a.receipt) {
-    GRENS_ASSIGN_OR_RETURN(a.at, act.Time("id.time", TimeFormat::kRfc3339));
-  }
+  GRENS_ASSIGN_OR_RETURN(a.when, TimeOrReceipt(act, "id.time", TimeFormat::kRfc3339, received_at));
   GRENS_ASSIGN_OR_RETURN(a.application, act.OptionalString("id.applicationName"));
   if (act.Find("id.uniqueQualifier") != nullptr) {
     GRENS_ASSIGN_OR_RETURN(int64_t unique, act.Int64("id.uniqueQualifier"));
@@ -119,7 +114,7 @@ absl::StatusOr<Activity> ReadActivity(const FieldReader& act, absl::Time receive
 
 v1::MonitoringEvent NewActivityEvent(const Activity& act, v1::Category category, const std::string& subject,
                                      const std::string& name) {
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, act.at, act.receipt);
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, act.when.at, act.when.receipt);
   e.set_id(act.unique);
   auto& a = *e.mutable_attributes();
   a["event_name"] = name;

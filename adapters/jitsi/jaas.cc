@@ -31,8 +31,7 @@ struct Envelope {
   std::string idempotency_key;
   std::string session_id;
   std::string fqn;
-  absl::Time at;
-  bool receipt = false;
+  EventTime when;
 };
 
 absl::StatusOr<Envelope> ReadEnvelope(const FieldReader& root, absl::Time received_at) {
@@ -41,16 +40,12 @@ absl::StatusOr<Envelope> ReadEnvelope(const FieldReader& root, absl::Time receiv
   GRENS_ASSIGN_OR_RETURN(env.idempotency_key, root.OptionalString("idempotencyKey"));
   GRENS_ASSIGN_OR_RETURN(env.session_id, root.OptionalString("sessionId"));
   GRENS_ASSIGN_OR_RETURN(env.fqn, root.OptionalString("fqn"));
-  env.receipt = root.Find("timestamp") == nullptr;
-  env.at = received_at;
-  if (!env.receipt) {
-    GRENS_ASSIGN_OR_RETURN(env.at, root.Time("timestamp", TimeFormat::kUnixMillis));
-  }
+  GRENS_ASSIGN_OR_RETURN(env.when, TimeOrReceipt(root, "timestamp", TimeFormat::kUnixMillis, received_at));
   return env;
 }
 
 v1::MonitoringEvent Event(const Envelope& env, v1::Category category, absl::string_view subject) {
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, env.at, env.receipt);
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, env.when.at, env.when.receipt);
   e.set_id(env.idempotency_key);
   auto& a = *e.mutable_attributes();
   a["event_type"] = env.event_type;

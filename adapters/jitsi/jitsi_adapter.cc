@@ -32,11 +32,8 @@ class JitsiAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(Verify(request));
-    GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload("jitsi", request.payload()));
+    GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload("jitsi", request.payload()));
     Translation out;
-    if (!body.is_object()) {
-      return FieldReader("jitsi", &body).Object("").status();
-    }
     if (body.Find("eventType") != nullptr) {
       GRENS_RETURN_IF_ERROR(jitsi::TranslateJaas(FieldReader("jaas", &body), received_at, &out.events));
     } else if (body.Find("event_name") != nullptr) {

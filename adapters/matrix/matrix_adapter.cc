@@ -53,12 +53,9 @@ std::string TxnId(absl::string_view path) {
 // (ephemeral events carry none).
 absl::StatusOr<v1::MonitoringEvent> Base(const FieldReader& ev, const Context& ctx, v1::Category category,
                                          absl::string_view subject) {
-  bool receipt = ev.Find("origin_server_ts") == nullptr;
-  absl::Time at = ctx.received_at;
-  if (!receipt) {
-    GRENS_ASSIGN_OR_RETURN(at, ev.Time("origin_server_ts", TimeFormat::kUnixMillis));
-  }
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, at, receipt);
+  GRENS_ASSIGN_OR_RETURN(const EventTime when,
+                         TimeOrReceipt(ev, "origin_server_ts", TimeFormat::kUnixMillis, ctx.received_at));
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject, when.at, when.receipt);
   GRENS_ASSIGN_OR_RETURN(std::string type, ev.String("type"));
   (*e.mutable_attributes())["event_type"] = type;
   GRENS_ASSIGN_OR_RETURN(std::string event_id, ev.OptionalString("event_id"));
@@ -197,9 +194,8 @@ class MatrixAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(Verify(request));
-    GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &body);
-    GRENS_RETURN_IF_ERROR(root.Object("").status());
     Translation out;
     const Context ctx{received_at, TxnId(request.path()), &out.events};
     GRENS_ASSIGN_OR_RETURN(const Json* events, root.Array("events"));

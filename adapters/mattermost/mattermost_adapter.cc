@@ -31,12 +31,12 @@ constexpr absl::string_view kPlatform = "mattermost";
 // One outgoing-webhook post, whichever encoding it came in.
 struct Post {
   std::string user_id, post_id, channel_id, team_id, trigger_word, text;
-  absl::Time at;
-  bool receipt = false;
+  EventTime when;
 };
 
 v1::MonitoringEvent PostEvent(const Post& post) {
-  v1::MonitoringEvent e = NewEvent(kPlatform, v1::CATEGORY_MESSAGE_CONTENT, post.user_id, post.at, post.receipt);
+  v1::MonitoringEvent e =
+      NewEvent(kPlatform, v1::CATEGORY_MESSAGE_CONTENT, post.user_id, post.when.at, post.when.receipt);
   e.set_id(post.post_id);
   auto& a = *e.mutable_attributes();
   a["source"] = "outgoing_webhook";
@@ -60,11 +60,7 @@ absl::StatusOr<Post> JsonPost(const FieldReader& root, absl::Time received_at) {
   GRENS_ASSIGN_OR_RETURN(p.team_id, root.OptionalString("team_id"));
   GRENS_ASSIGN_OR_RETURN(p.trigger_word, root.OptionalString("trigger_word"));
   GRENS_ASSIGN_OR_RETURN(p.text, root.OptionalString("text"));
-  p.receipt = root.Find("timestamp") == nullptr;
-  p.at = received_at;
-  if (!p.receipt) {
-    GRENS_ASSIGN_OR_RETURN(p.at, root.Time("timestamp", TimeFormat::kUnixMillis));
-  }
+  GRENS_ASSIGN_OR_RETURN(p.when, TimeOrReceipt(root, "timestamp", TimeFormat::kUnixMillis, received_at));
   return p;
 }
 
@@ -91,14 +87,13 @@ class Form {
 absl::StatusOr<Post> FormPost(const Form& form, absl::Time received_at) {
   Post p{form.Get("user_id"), form.Get("post_id"),      form.Get("channel_id"),
          form.Get("team_id"), form.Get("trigger_word"), form.Get("text"),
-         received_at,         true};
+         {received_at, true}};
   if (p.user_id.empty()) return absl::InvalidArgumentError("mattermost: user_id: missing");
   const std::string timestamp = form.Get("timestamp");
   if (!timestamp.empty()) {
     absl::StatusOr<absl::Time> at = ParseEventTime(timestamp, TimeFormat::kUnixSeconds);
     if (!at.ok()) return absl::InvalidArgumentError(absl::StrCat("mattermost: timestamp: ", at.status().message()));
-    p.at = *at;
-    p.receipt = false;
+    p.when = {*at, false};
   }
   return p;
 }
@@ -121,9 +116,8 @@ class MattermostAdapter final : public Adapter {
     }
     Translation out;
     if (type == "application/json") {
-      GRENS_ASSIGN_OR_RETURN(Json body, ParsePayload(kPlatform, request.payload()));
+      GRENS_ASSIGN_OR_RETURN(Json body, ParseObjectPayload(kPlatform, request.payload()));
       const FieldReader root(kPlatform, &body);
-      GRENS_RETURN_IF_ERROR(root.Object("").status());
       GRENS_ASSIGN_OR_RETURN(std::string token, root.OptionalString("token"));
       GRENS_RETURN_IF_ERROR(Verify(token));
       if (root.Find("hook") != nullptr) {

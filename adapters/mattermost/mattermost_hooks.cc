@@ -36,26 +36,19 @@ namespace {
 
 constexpr absl::string_view kPlatform = "mattermost";
 
-struct When {
-  absl::Time at;
-  bool receipt = false;
-};
-
 // The first of `fields` (Unix ms) that is set and not 0 (Mattermost's "never"),
 // else the payload's `timestamp`, else the receipt time.
-absl::StatusOr<When> FirstTime(const FieldReader& root, const FieldReader* post,
-                               std::initializer_list<absl::string_view> fields, absl::Time received_at) {
+absl::StatusOr<EventTime> FirstTime(const FieldReader& root, const FieldReader* post,
+                                    std::initializer_list<absl::string_view> fields, absl::Time received_at) {
   if (post != nullptr) {
     for (absl::string_view field : fields) {
       GRENS_ASSIGN_OR_RETURN(int64_t value, post->OptionalInt64(field, 0));
       if (value == 0) continue;
       GRENS_ASSIGN_OR_RETURN(absl::Time at, post->Time(field, TimeFormat::kUnixMillis));
-      return When{at, false};
+      return EventTime{at, false};
     }
   }
-  if (root.Find("timestamp") == nullptr) return When{received_at, true};
-  GRENS_ASSIGN_OR_RETURN(absl::Time at, root.Time("timestamp", TimeFormat::kUnixMillis));
-  return When{at, false};
+  return TimeOrReceipt(root, "timestamp", TimeFormat::kUnixMillis, received_at);
 }
 
 void Put(v1::MonitoringEvent* e, absl::string_view key, const std::string& value) {
@@ -68,7 +61,7 @@ absl::Status PostHook(const FieldReader& root, const std::string& hook, absl::Ti
   GRENS_ASSIGN_OR_RETURN(std::string author, post.String("user_id"));
   const bool deleted = hook == "MessageHasBeenDeleted";
   const bool updated = hook == "MessageWillBeUpdated" || hook == "MessageHasBeenUpdated";
-  absl::StatusOr<When> when =
+  absl::StatusOr<EventTime> when =
       deleted ? FirstTime(root, &post, {"delete_at"}, received_at)
               : updated ? FirstTime(root, &post, {"edit_at", "update_at"}, received_at)
                         : FirstTime(root, &post, {"create_at"}, received_at);
@@ -94,7 +87,7 @@ absl::Status PostHook(const FieldReader& root, const std::string& hook, absl::Ti
 }
 
 // UserStatusChanged: "away" that Mattermost set by itself is idle detection.
-absl::StatusOr<v1::MonitoringEvent> Status(const FieldReader& root, const std::string& user, When when) {
+absl::StatusOr<v1::MonitoringEvent> Status(const FieldReader& root, const std::string& user, EventTime when) {
   GRENS_ASSIGN_OR_RETURN(std::string status, root.String("status.status"));
   bool manual = true;
   if (root.Find("status.manual") != nullptr) {
@@ -124,7 +117,7 @@ absl::Status TranslateHook(const FieldReader& root, absl::Time received_at, std:
     GRENS_ASSIGN_OR_RETURN(user, root.OptionalString("post.user_id"));
   }
   if (user.empty()) return root.Error("user_id", "missing: the hook names no user");
-  GRENS_ASSIGN_OR_RETURN(When when, FirstTime(root, nullptr, {}, received_at));
+  GRENS_ASSIGN_OR_RETURN(EventTime when, FirstTime(root, nullptr, {}, received_at));
   v1::MonitoringEvent e;
   if (hook == "UserStatusChanged") {
     GRENS_ASSIGN_OR_RETURN(e, Status(root, user, when));

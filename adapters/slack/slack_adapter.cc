@@ -56,9 +56,8 @@ class SlackAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(VerifyV0Signature(kScheme, request, config_, received_at));
-    GRENS_ASSIGN_OR_RETURN(const Json doc, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(const Json doc, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &doc);
-    if (!doc.is_object()) return root.Error("", "expected an object");
     Translation out;
     GRENS_ASSIGN_OR_RETURN(const std::string type, root.OptionalString("type"));
     if (type.empty() && root.Find("entries") != nullptr) {

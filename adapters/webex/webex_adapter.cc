@@ -140,9 +140,8 @@ class WebexAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(VerifyBodyHmacHeader(kPlatform, "x-spark-signature", HmacHash::kSha1, request, config_));
-    GRENS_ASSIGN_OR_RETURN(const Json doc, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(const Json doc, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &doc);
-    if (!doc.is_object()) return root.Error("", "expected an object");
     Delivery d;
     d.received_at = received_at;
     GRENS_ASSIGN_OR_RETURN(d.resource, root.String("resource"));

@@ -240,9 +240,8 @@ class ZoomAdapter final : public Adapter {
   absl::StatusOr<Translation> Translate(const v1::EvaluatePlatformEventRequest& request,
                                         absl::Time received_at) const override {
     GRENS_RETURN_IF_ERROR(VerifyV0Signature(kScheme, request, config_, received_at));
-    GRENS_ASSIGN_OR_RETURN(const Json doc, ParsePayload(kPlatform, request.payload()));
+    GRENS_ASSIGN_OR_RETURN(const Json doc, ParseObjectPayload(kPlatform, request.payload()));
     const FieldReader root(kPlatform, &doc);
-    if (!doc.is_object()) return root.Error("", "expected an object");
     Delivery d;
     d.received_at = received_at;
     GRENS_ASSIGN_OR_RETURN(d.event, root.String("event"));

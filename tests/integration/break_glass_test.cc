@@ -27,6 +27,7 @@
 #include "policy/break_glass.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -116,21 +117,15 @@ class BreakGlassTest : public ::testing::Test {
   }
 
   v1::Decision Evaluate(const v1::MonitoringEvent& event) {
-    grpc::ClientContext context;
-    v1::EvaluateRequest request;
-    *request.mutable_event() = event;
-    v1::EvaluateResponse response;
-    EXPECT_TRUE(guard_->Evaluate(&context, request, &response).ok());
-    return response.decision();
+    v1::Decision decision;
+    EXPECT_TRUE(EvaluateEvent(*guard_, event, &decision).ok());
+    return decision;
   }
 
   // case id -> state, from PolicyAdmin.Status.
   std::map<std::string, v1::BreakGlassCaseStatus> Cases() {
-    grpc::ClientContext context;
-    v1::StatusResponse response;
-    EXPECT_TRUE(admin_->Status(&context, v1::StatusRequest(), &response).ok());
     std::map<std::string, v1::BreakGlassCaseStatus> out;
-    for (const v1::BreakGlassCaseStatus& c : response.break_glass_cases()) out[c.case_id()] = c;
+    for (const v1::BreakGlassCaseStatus& c : GetPolicyStatus(*admin_).break_glass_cases()) out[c.case_id()] = c;
     return out;
   }
 

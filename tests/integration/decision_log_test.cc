@@ -19,7 +19,10 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
+#include "tests/support/log_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -28,11 +31,6 @@ using ::testing::HasSubstr;
 
 std::string Config(const TempDir& dir, const std::string& policy, const std::string& extra = "") {
   return absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n", extra);
-}
-
-std::string NlPolicy(const TempDir& dir) {
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  return dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
 }
 
 v1::MonitoringEvent Event(const std::string& id, const std::string& subject, const std::string& content) {
@@ -52,36 +50,9 @@ v1::MonitoringEvent Event(const std::string& id, const std::string& subject, con
   return e;
 }
 
-int CommandExit(const std::string& command, std::string* output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  output->clear();
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::set<std::string> LoggedDecisionIds(const std::string& data_dir) {
-  std::set<std::string> ids;
-  auto reader = plugin::LogReader::Open(data_dir);
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  if (!reader.ok()) return ids;
-  int64_t start = 0;
-  while (start >= 0) {
-    int64_t next = -1;
-    auto page = (*reader)->List(v1::RecordFilter(), start, 5000, &next);
-    EXPECT_TRUE(page.ok());
-    if (!page.ok()) break;
-    for (const auto& r : *page) ids.insert(r.decision_id());
-    start = next;
-  }
-  return ids;
-}
-
 TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const char* env = std::getenv("GRENS_CRASH_ROUNDS");
   const int rounds = env != nullptr ? std::atoi(env) : 20;
   std::mt19937 random(20261125);
@@ -116,7 +87,7 @@ TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
     (*grensd)->WaitForExit(absl::Seconds(10));
   }
   // Every decision any client was told about is in the log, and the log verifies.
-  const std::set<std::string> logged = LoggedDecisionIds(dir.path() + "/data");
+  const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::Open(dir.path() + "/data"));
   for (const std::string& id : acknowledged) ASSERT_TRUE(logged.count(id)) << "acknowledged decision " << id << " lost";
   auto reader = plugin::LogReader::Open(dir.path() + "/data");
   ASSERT_TRUE(reader.ok());
@@ -127,7 +98,7 @@ TEST(DecisionLogCrash, KillNineLosesNoAcknowledgedDecision) {
 
 TEST(DecisionLogPrivacy, NoRawSubjectIdOrContentReachesTheDataDirectory) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   auto grensd = GrensdProcess::Start(dir, Config(dir, policy));
   ASSERT_TRUE(grensd.ok()) << grensd.status();
   auto stub = v1::Guard::NewStub((*grensd)->Channel());
@@ -160,9 +131,8 @@ TEST(DecisionLogPrivacy, NoRawSubjectIdOrContentReachesTheDataDirectory) {
 
 TEST(DecisionLogWitness, AcceptsAnHonestLogAndCatchesAReplacedOne) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const std::string config = Config(dir, policy, "decision_log: {checkpoint_every_records: 1}\n");
-  const std::string grensctl = std::string(GRENS_BIN_DIR) + "/grensctl";
   const std::string store = dir.path() + "/council-checkpoints.jsonl";
   std::string out;
   auto send = [](GrensdProcess* grensd, int n) {
@@ -179,23 +149,23 @@ TEST(DecisionLogWitness, AcceptsAnHonestLogAndCatchesAReplacedOne) {
     auto grensd = GrensdProcess::Start(dir, config);
     ASSERT_TRUE(grensd.ok()) << grensd.status();
     send(grensd->get(), 5);
-    ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
     send(grensd->get(), 5);
-    ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("extends all 1 stored"));
     (*grensd)->Signal(SIGTERM);
     ASSERT_EQ((*grensd)->WaitForExit(absl::Seconds(30)), 0);
   }
-  ASSERT_EQ(CommandExit(absl::StrCat(grensctl, " audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 0) << out;
+  ASSERT_EQ(RunGrensctl(absl::StrCat("audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("2 of yours"));
   // The log is replaced by a fresh one with the same number of decisions.
   std::filesystem::remove_all(dir.path() + "/data");
   auto grensd = GrensdProcess::Start(dir, config);
   ASSERT_TRUE(grensd.ok()) << grensd.status();
   send(grensd->get(), 12);
-  EXPECT_EQ(CommandExit(absl::StrCat(grensctl, " audit witness --server ", (*grensd)->address(), " --store ", store), &out), 1);
+  EXPECT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store), &out), 1);
   EXPECT_THAT(out, HasSubstr("not signed by the key you pinned"));
-  EXPECT_EQ(CommandExit(absl::StrCat(grensctl, " audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 1);
+  EXPECT_EQ(RunGrensctl(absl::StrCat("audit verify --data-dir ", dir.path(), "/data --checkpoints ", store), &out), 1);
   EXPECT_THAT(out, HasSubstr("different key"));
 }
 

@@ -16,6 +16,7 @@
 #include "grens/v1/audit_log.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -31,8 +32,7 @@ class ExtAuthzTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    dir_->Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    const std::string policy = dir_->Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    const std::string policy = WriteNlPolicy(*dir_);
     const std::string routes = dir_->Write("routes.yaml", SourceFile("adapters/ext_authz/examples/routes.yaml"));
     const std::string config =
         absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir_->path(), "/data\n",

@@ -1,14 +1,12 @@
 // `grensctl policy validate|test|explain` through the real binary, as an admin
 // uses it before deploying a policy file.
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/cli_testing.h"
 
 namespace {
 
@@ -21,15 +19,8 @@ struct CommandResult {
 };
 
 CommandResult RunGrensctl(const std::string& args) {
-  const std::string command = std::string(GRENS_BIN_DIR) + "/grensctl " + args + " 2>&1";
   CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.exit_code = grens::testing::RunGrensctl(args, &result.output);
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include "grens/v1/policy_admin.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -28,8 +29,7 @@ constexpr char kPolicy[] = "policy.yaml";
 class GrensdTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    policy_path_ = dir_.Write(kPolicy, SourceFile("policy/examples/nl-agreement.yaml"));
+    policy_path_ = WriteNlPolicy(dir_);
     auto process = GrensdProcess::Start(dir_, Config());
     ASSERT_TRUE(process.ok()) << process.status();
     grensd_ = std::move(*process);
@@ -41,44 +41,11 @@ class GrensdTest : public ::testing::Test {
     return absl::StrCat("policy_path: ", policy_path_, "\ndata_dir: ", dir_.path(), "/data\n");
   }
 
-  static v1::MonitoringEvent Presence(const std::string& id, const std::string& when) {
-    v1::MonitoringEvent e;
-    e.set_id(id);
-    e.set_platform("teams");
-    e.set_collector("teams-presence");
-    e.set_category(v1::CATEGORY_PRESENCE);
-    e.set_purpose("colleague_availability");
-    e.mutable_subject()->set_id("u-1001");
-    absl::Time t;
-    std::string error;
-    absl::ParseTime(absl::RFC3339_full, when, &t, &error);
-    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(t));
-    return e;
-  }
-
   grpc::Status Evaluate(const v1::MonitoringEvent& event, v1::Decision* decision) {
-    grpc::ClientContext context;
-    v1::EvaluateRequest request;
-    *request.mutable_event() = event;
-    v1::EvaluateResponse response;
-    grpc::Status status = guard_->Evaluate(&context, request, &response);
-    *decision = response.decision();
-    return status;
+    return EvaluateEvent(*guard_, event, decision);
   }
-
-  v1::StatusResponse Status() {
-    grpc::ClientContext context;
-    v1::StatusResponse response;
-    EXPECT_TRUE(admin_->Status(&context, v1::StatusRequest(), &response).ok());
-    return response;
-  }
-
-  v1::ReloadResponse Reload() {
-    grpc::ClientContext context;
-    v1::ReloadResponse response;
-    EXPECT_TRUE(admin_->Reload(&context, v1::ReloadRequest(), &response).ok());
-    return response;
-  }
+  v1::StatusResponse Status() { return GetPolicyStatus(*admin_); }
+  v1::ReloadResponse Reload() { return ReloadPolicy(*admin_); }
 
   // A changed but still valid agreement: a new title gives a new revision.
   std::string ChangedPolicy(const std::string& title) const {
@@ -96,7 +63,7 @@ class GrensdTest : public ::testing::Test {
 
 TEST_F(GrensdTest, PresenceInWorkingHoursIsAllowedAndLogged) {
   v1::Decision d;
-  ASSERT_TRUE(Evaluate(Presence("e1", "2026-03-10T09:00:00Z"), &d).ok());
+  ASSERT_TRUE(Evaluate(PresenceEvent("e1", "2026-03-10T09:00:00Z"), &d).ok());
   EXPECT_EQ(d.effect(), v1::EFFECT_ALLOW_WITH_OBLIGATIONS);
   EXPECT_EQ(d.reasons(0).clause_id(), "1.1");
   EXPECT_EQ(d.event_id(), "e1");
@@ -107,13 +74,13 @@ TEST_F(GrensdTest, PresenceInWorkingHoursIsAllowedAndLogged) {
 
 TEST_F(GrensdTest, PresenceAt2230LocalTimeIsDeniedCitingTheClause) {
   v1::Decision d;
-  ASSERT_TRUE(Evaluate(Presence("e2", "2026-03-10T21:30:00Z"), &d).ok());
+  ASSERT_TRUE(Evaluate(PresenceEvent("e2", "2026-03-10T21:30:00Z"), &d).ok());
   EXPECT_EQ(d.effect(), v1::EFFECT_DENY);
   EXPECT_EQ(d.reasons(0).clause_id(), "6.1");
 }
 
 TEST_F(GrensdTest, ScreenshotIsDenied) {
-  v1::MonitoringEvent e = Presence("e3", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent e = PresenceEvent("e3", "2026-03-10T09:00:00Z");
   e.set_category(v1::CATEGORY_SCREENSHOT);
   v1::Decision d;
   ASSERT_TRUE(Evaluate(e, &d).ok());
@@ -122,7 +89,7 @@ TEST_F(GrensdTest, ScreenshotIsDenied) {
 }
 
 TEST_F(GrensdTest, RetentionAboveTheCapIsClamped) {
-  v1::MonitoringEvent e = Presence("e4", "2026-03-11T13:00:00Z");
+  v1::MonitoringEvent e = PresenceEvent("e4", "2026-03-11T13:00:00Z");
   e.set_category(v1::CATEGORY_ATTENDANCE);
   e.set_collector("teams-attendance");
   e.set_purpose("meeting_follow_up");
@@ -134,7 +101,7 @@ TEST_F(GrensdTest, RetentionAboveTheCapIsClamped) {
 }
 
 TEST_F(GrensdTest, UnknownCollectorIsDenied) {
-  v1::MonitoringEvent e = Presence("e5", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent e = PresenceEvent("e5", "2026-03-10T09:00:00Z");
   e.set_collector("hubstaff");
   v1::Decision d;
   ASSERT_TRUE(Evaluate(e, &d).ok());
@@ -144,32 +111,32 @@ TEST_F(GrensdTest, UnknownCollectorIsDenied) {
 
 TEST_F(GrensdTest, BadInputNamesTheFieldAndTheServerKeepsServing) {
   v1::Decision d;
-  v1::MonitoringEvent no_subject = Presence("b1", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent no_subject = PresenceEvent("b1", "2026-03-10T09:00:00Z");
   no_subject.clear_subject();
   grpc::Status s = Evaluate(no_subject, &d);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("event.subject.id"));
 
-  v1::MonitoringEvent no_time = Presence("b2", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent no_time = PresenceEvent("b2", "2026-03-10T09:00:00Z");
   no_time.clear_occurred_at();
   EXPECT_THAT(Evaluate(no_time, &d).error_message(), HasSubstr("event.occurred_at"));
 
-  v1::MonitoringEvent no_category = Presence("b3", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent no_category = PresenceEvent("b3", "2026-03-10T09:00:00Z");
   no_category.set_category(v1::CATEGORY_UNSPECIFIED);
   EXPECT_THAT(Evaluate(no_category, &d).error_message(), HasSubstr("event.category"));
 
-  v1::MonitoringEvent unknown_enum = Presence("b4", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent unknown_enum = PresenceEvent("b4", "2026-03-10T09:00:00Z");
   unknown_enum.set_category(static_cast<v1::Category>(99));
   s = Evaluate(unknown_enum, &d);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("unknown value 99"));
 
-  v1::MonitoringEvent huge = Presence("b5", "2026-03-10T09:00:00Z");
+  v1::MonitoringEvent huge = PresenceEvent("b5", "2026-03-10T09:00:00Z");
   huge.add_content()->set_text(std::string(5 << 20, 'x'));
   s = Evaluate(huge, &d);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 
-  ASSERT_TRUE(Evaluate(Presence("b6", "2026-03-10T09:00:00Z"), &d).ok());
+  ASSERT_TRUE(Evaluate(PresenceEvent("b6", "2026-03-10T09:00:00Z"), &d).ok());
   EXPECT_EQ(d.effect(), v1::EFFECT_ALLOW_WITH_OBLIGATIONS);
 }
 
@@ -180,7 +147,7 @@ TEST_F(GrensdTest, AStreamOfTenThousandEventsIsAnsweredInFullAndInOrder) {
   std::thread writer([&] {
     for (int i = 0; i < kEvents; ++i) {
       v1::EvaluateStreamRequest request;
-      *request.mutable_event() = Presence(absl::StrCat("s", i), i % 2 ? "2026-03-10T09:00:00Z" : "2026-03-10T21:30:00Z");
+      *request.mutable_event() = PresenceEvent(absl::StrCat("s", i), i % 2 ? "2026-03-10T09:00:00Z" : "2026-03-10T21:30:00Z");
       if (!stream->Write(request)) break;
     }
     stream->WritesDone();
@@ -210,7 +177,7 @@ TEST_F(GrensdTest, BatchedStreamMessagesAreAnsweredInOneMessageEachInOrder) {
       v1::EvaluateStreamRequest request;
       for (int i = 0; i < kPerMessage; ++i) {
         const int n = m * kPerMessage + i;
-        *request.add_events() = Presence(absl::StrCat("b", n), n % 2 ? "2026-03-10T09:00:00Z" : "2026-03-10T21:30:00Z");
+        *request.add_events() = PresenceEvent(absl::StrCat("b", n), n % 2 ? "2026-03-10T09:00:00Z" : "2026-03-10T21:30:00Z");
       }
       if (!stream->Write(request)) break;
     }
@@ -242,8 +209,8 @@ TEST_F(GrensdTest, AStreamMessageWithBothFormsIsRefusedNamingThem) {
   grpc::ClientContext context;
   auto stream = guard_->EvaluateStream(&context);
   v1::EvaluateStreamRequest both;
-  *both.mutable_event() = Presence("one", "2026-03-10T09:00:00Z");
-  *both.add_events() = Presence("two", "2026-03-10T09:00:00Z");
+  *both.mutable_event() = PresenceEvent("one", "2026-03-10T09:00:00Z");
+  *both.add_events() = PresenceEvent("two", "2026-03-10T09:00:00Z");
   stream->Write(both);
   stream->WritesDone();
   v1::EvaluateStreamResponse response;
@@ -257,9 +224,9 @@ TEST_F(GrensdTest, ABadEventEndsAStreamWithAStatusNamingIt) {
   grpc::ClientContext context;
   auto stream = guard_->EvaluateStream(&context);
   v1::EvaluateStreamRequest good;
-  *good.mutable_event() = Presence("ok-1", "2026-03-10T09:00:00Z");
+  *good.mutable_event() = PresenceEvent("ok-1", "2026-03-10T09:00:00Z");
   v1::EvaluateStreamRequest bad;
-  *bad.mutable_event() = Presence("broken-2", "2026-03-10T09:00:00Z");
+  *bad.mutable_event() = PresenceEvent("broken-2", "2026-03-10T09:00:00Z");
   bad.mutable_event()->clear_occurred_at();
   ASSERT_TRUE(stream->Write(good));
   v1::EvaluateStreamResponse response;
@@ -289,7 +256,7 @@ TEST_F(GrensdTest, ABrokenFileKeepsTheOldRevisionAndAGoodOneReplacesIt) {
   EXPECT_EQ(status.revision(), before);
   EXPECT_THAT(status.last_rejection(), HasSubstr("YAML syntax error"));
   v1::Decision d;
-  ASSERT_TRUE(Evaluate(Presence("r1", "2026-03-10T09:00:00Z"), &d).ok());
+  ASSERT_TRUE(Evaluate(PresenceEvent("r1", "2026-03-10T09:00:00Z"), &d).ok());
   EXPECT_EQ(d.policy_revision(), before);
 
   dir_.Write(kPolicy, ChangedPolicy("second edition"));
@@ -297,7 +264,7 @@ TEST_F(GrensdTest, ABrokenFileKeepsTheOldRevisionAndAGoodOneReplacesIt) {
   // The file watcher may have activated it first; either way it is active now.
   EXPECT_TRUE(activated.activated() || activated.revision() != before);
   EXPECT_TRUE(Eventually([&] { return Status().revision() != before; }, absl::Seconds(10)));
-  ASSERT_TRUE(Evaluate(Presence("r2", "2026-03-10T09:00:00Z"), &d).ok());
+  ASSERT_TRUE(Evaluate(PresenceEvent("r2", "2026-03-10T09:00:00Z"), &d).ok());
   EXPECT_NE(d.policy_revision(), before);
 }
 

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,7 +25,9 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "grens/v1/policy_admin.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 #include "tests/support/http_client.h"
 
 namespace grens::testing {
@@ -87,13 +88,9 @@ std::string Cell(const std::string& effect, const std::string& category, const s
 
 // grensctl health against `address`: exit code and output.
 std::pair<int, std::string> Health(const std::string& address) {
-  const std::string command = absl::StrCat(GRENS_BIN_DIR, "/grensctl health --addr ", address, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
   std::string output;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  const int code = RunGrensctl("health --addr " + address, &output);
+  return {code, output};
 }
 
 constexpr char kOps[] = "metrics_address: 127.0.0.1:0\nhealth_address: 127.0.0.1:0\n";
@@ -101,8 +98,7 @@ constexpr char kOps[] = "metrics_address: 127.0.0.1:0\nhealth_address: 127.0.0.1
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    policy_path_ = dir_.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    policy_path_ = WriteNlPolicy(dir_);
     auto process = GrensdProcess::Start(dir_, Config());
     ASSERT_TRUE(process.ok()) << process.status();
     grensd_ = std::move(*process);
@@ -127,28 +123,14 @@ class MetricsTest : public ::testing::Test {
   }
 
   static v1::MonitoringEvent Event(const std::string& platform, v1::Category category, const std::string& when) {
-    v1::MonitoringEvent e;
-    e.set_id("e");
+    v1::MonitoringEvent e = PresenceEvent("e", when);
     e.set_platform(platform);
-    e.set_collector("teams-presence");
     e.set_category(category);
-    e.set_purpose("colleague_availability");
-    e.mutable_subject()->set_id("u-1001");
-    absl::Time t;
-    std::string error;
-    absl::ParseTime(absl::RFC3339_full, when, &t, &error);
-    e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(t));
     return e;
   }
 
   grpc::Status Evaluate(const v1::MonitoringEvent& event, v1::Decision* decision) {
-    grpc::ClientContext context;
-    v1::EvaluateRequest request;
-    *request.mutable_event() = event;
-    v1::EvaluateResponse response;
-    grpc::Status status = guard_->Evaluate(&context, request, &response);
-    *decision = response.decision();
-    return status;
+    return EvaluateEvent(*guard_, event, decision);
   }
 
   TempDir dir_;
@@ -314,8 +296,7 @@ TEST_F(MetricsTest, ProcessLogCoversStartReloadAndShutdownAsJsonLines) {
 
 TEST(MetricsLogLevelTest, WarnHidesInfoLines) {
   TempDir dir;
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  const std::string policy = dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+  const std::string policy = WriteNlPolicy(dir);
   auto grensd = GrensdProcess::Start(
       dir, absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n"), {"--log_level=warn"});
   ASSERT_TRUE(grensd.ok()) << grensd.status();

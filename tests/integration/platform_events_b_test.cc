@@ -19,6 +19,7 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -79,8 +80,7 @@ class PlatformEventsBTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    dir_->Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    const std::string policy = dir_->Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    const std::string policy = WriteNlPolicy(*dir_);
     const std::string directory = dir_->Write("directory.yaml", kDirectory);
     std::string config = absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir_->path(),
                                       "/data\ndirectory_file: ", directory, "\nplatforms:\n");

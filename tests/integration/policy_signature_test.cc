@@ -21,6 +21,7 @@
 #include "policy/file_util.h"
 #include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -30,8 +31,7 @@ using ::testing::HasSubstr;
 class PolicySignatureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-    policy_ = dir_.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
+    policy_ = WriteNlPolicy(dir_);
     std::string out;
     for (const char* who : {"council", "employer"}) {
       ASSERT_EQ(RunGrensctl(absl::StrCat("policy keygen --out ", dir_.path(), "/", who), &out), 0) << out;
@@ -58,19 +58,8 @@ class PolicySignatureTest : public ::testing::Test {
     admin_ = v1::PolicyAdmin::NewStub(grensd_->Channel());
   }
 
-  v1::StatusResponse Status() {
-    grpc::ClientContext context;
-    v1::StatusResponse response;
-    EXPECT_TRUE(admin_->Status(&context, v1::StatusRequest(), &response).ok());
-    return response;
-  }
-
-  v1::ReloadResponse Reload() {
-    grpc::ClientContext context;
-    v1::ReloadResponse response;
-    EXPECT_TRUE(admin_->Reload(&context, v1::ReloadRequest(), &response).ok());
-    return response;
-  }
+  v1::StatusResponse Status() { return GetPolicyStatus(*admin_); }
+  v1::ReloadResponse Reload() { return ReloadPolicy(*admin_); }
 
   std::string Revision() const { return policy::Sha256Hex(*policy::ReadFileToString(policy_)); }
 

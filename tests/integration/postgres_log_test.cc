@@ -19,7 +19,10 @@
 #include "grens/v1/guard.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
+#include "tests/support/cli_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/guard_testing.h"
+#include "tests/support/log_testing.h"
 #include "tests/support/postgres_server.h"
 
 namespace grens::testing {
@@ -27,15 +30,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string kGrensctl = std::string(GRENS_BIN_DIR) + "/grensctl";
-
-std::string NlPolicy(const TempDir& dir) {
-  dir.Write("nl-agreement.tests.yaml", SourceFile("policy/examples/nl-agreement.tests.yaml"));
-  return dir.Write("policy.yaml", SourceFile("policy/examples/nl-agreement.yaml"));
-}
-
 std::string Config(const TempDir& dir, const std::string& dsn, const std::string& origin) {
-  return absl::StrCat("policy_path: ", NlPolicy(dir), "\ndata_dir: ", dir.path(), "/data\n",
+  return absl::StrCat("policy_path: ", WriteNlPolicy(dir), "\ndata_dir: ", dir.path(), "/data\n",
                       "decision_log: {backend: postgres, postgres_dsn: \"", dsn, "\", origin: ", origin,
                       ", checkpoint_every_records: 50}\n");
 }
@@ -56,61 +52,13 @@ v1::EvaluateRequest Request(const std::string& id, int subject, bool screenshot)
   return request;
 }
 
-int CommandExit(const std::string& command, std::string* output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  output->clear();
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // `grensctl audit <command> --dsn DSN <args>`.
 int Audit(const std::string& command, const std::string& dsn, const std::string& args, std::string* output) {
-  return CommandExit(absl::StrCat(kGrensctl, " audit ", command, " --dsn \"", dsn, "\" ", args), output);
+  return RunGrensctl(absl::StrCat("audit ", command, " --dsn \"", dsn, "\" ", args), output);
 }
 
-std::set<std::string> LoggedDecisionIds(const std::string& dsn, const std::string& origin) {
-  std::set<std::string> ids;
-  auto reader = plugin::LogReader::OpenPostgres(dsn, origin);
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  if (!reader.ok()) return ids;
-  int64_t next;
-  for (int64_t start = 0; start >= 0; start = next) {
-    auto page = (*reader)->List(v1::RecordFilter(), start, 5000, &next);
-    EXPECT_TRUE(page.ok()) << page.status();
-    if (!page.ok()) break;
-    for (const auto& r : *page) ids.insert(r.decision_id());
-  }
-  return ids;
-}
-
-class PostgresLogTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto server = PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    auto dsn = server_->CreateSchema(name);
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = *dsn;
-  }
-
-  static PostgresServer* server_;
-  std::string dsn_;
-};
-
-PostgresServer* PostgresLogTest::server_ = nullptr;
+// One PostgreSQL server for the suite, a schema per test (dsn_).
+class PostgresLogTest : public PostgresTest {};
 
 TEST_F(PostgresLogTest, TwoSidecarsWriteToOneDatabaseAtOnceAndEachChainVerifies) {
   const std::vector<std::string> origins = {"grens/site-a", "grens/site-b"};
@@ -151,7 +99,7 @@ TEST_F(PostgresLogTest, TwoSidecarsWriteToOneDatabaseAtOnceAndEachChainVerifies)
   for (int s = 0; s < 2; ++s) {
     ASSERT_EQ(Audit("verify", dsn_, "--origin " + origins[s], &out), 0) << out;
     EXPECT_THAT(out, HasSubstr("ok: 301 records"));  // 300 decisions and the policy activation
-    const std::set<std::string> logged = LoggedDecisionIds(dsn_, origins[s]);
+    const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::OpenPostgres(dsn_, origins[s]));
     for (const std::string& id : acknowledged[s]) EXPECT_TRUE(logged.count(id)) << origins[s] << " lost " << id;
     for (const std::string& id : acknowledged[1 - s]) EXPECT_FALSE(logged.count(id)) << origins[s] << " has " << id;
   }
@@ -214,7 +162,7 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   // The AuditLog service found its way back to the database too.
   std::string out;
   const std::string store = dir.path() + "/council.jsonl";
-  ASSERT_EQ(CommandExit(absl::StrCat(kGrensctl, " audit witness --server ", (*grensd)->address(), " --store ", store),
+  ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store),
                         &out), 0) << out;
   {
     absl::MutexLock lock(&mu);
@@ -230,7 +178,7 @@ TEST_F(PostgresLogTest, ADatabaseRestartUnderLoadLosesNoAnsweredDecisionAndFails
   }
   (*grensd)->Signal(SIGTERM);
   ASSERT_EQ((*grensd)->WaitForExit(absl::Seconds(30)), 0) << (*grensd)->Stderr();
-  const std::set<std::string> logged = LoggedDecisionIds(dsn_, "grens/restart");
+  const std::set<std::string> logged = LoggedDecisionIds(plugin::LogReader::OpenPostgres(dsn_, "grens/restart"));
   for (const std::string& id : acknowledged) ASSERT_TRUE(logged.count(id)) << "answered decision " << id << " lost";
   ASSERT_EQ(Audit("verify", dsn_, "--origin grens/restart --checkpoints " + store, &out), 0) << out;
 }
@@ -249,7 +197,7 @@ TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
       ASSERT_TRUE(stub->Evaluate(&context, Request(absl::StrCat("e", i), i % 6, i % 4 == 0), &response).ok());
     }
     // The AuditLog service of a PostgreSQL-backed grensd serves the witness.
-    ASSERT_EQ(CommandExit(absl::StrCat(kGrensctl, " audit witness --server ", (*grensd)->address(), " --store ", store),
+    ASSERT_EQ(RunGrensctl(absl::StrCat("audit witness --server ", (*grensd)->address(), " --store ", store),
                           &out), 0) << out;
     stub.reset();
     (*grensd)->Signal(SIGTERM);
@@ -281,7 +229,7 @@ TEST_F(PostgresLogTest, TheWorksCouncilAuditsAPostgresLogWithGrensctl) {
 
 TEST(PostgresLogConfig, ABackendWithoutItsSettingsOrItsDatabaseIsRefusedAtStart) {
   TempDir dir;
-  const std::string policy = NlPolicy(dir);
+  const std::string policy = WriteNlPolicy(dir);
   const std::string base = absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir.path(), "/data\n");
   auto [code, err] = GrensdProcess::RunToExit(dir, base + "decision_log: {backend: postgres}\n");
   EXPECT_EQ(code, 2);

@@ -9,9 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/log_reader.h"
@@ -19,10 +17,12 @@
 #include "plugin/sqlite_decision_log.h"
 #include "tests/support/break_glass_testing.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/log_testing.h"
 
 namespace grens::plugin {
 namespace {
 
+using ::grens::testing::FakeClock;
 using ::grens::testing::MakeCase;
 using ::grens::testing::SignedCaseText;
 using ::grens::testing::SubjectById;
@@ -33,23 +33,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-
-// A clock the test moves by hand; read by the log's writer thread, so locked.
-class FakeClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1773144000);  // 2026-03-10T12:00:00Z
-};
 
 class BreakGlassHolderTest : public ::testing::Test {
  protected:
@@ -115,7 +98,7 @@ class BreakGlassHolderTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeClock clock_;
+  FakeClock clock_{absl::FromUnixSeconds(1773144000)};  // 2026-03-10T12:00:00Z
   std::vector<TestApprover> approvers_;
   std::string policy_path_;
   std::unique_ptr<DecisionLog> log_;

@@ -11,7 +11,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/checkpoint.h"
@@ -19,41 +18,15 @@
 #include "plugin/log_reader.h"
 #include "plugin/sqlite_decision_log.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/log_testing.h"
 
 namespace grens::plugin {
 namespace {
 
+using ::grens::testing::FakeClock;
+using ::grens::testing::SampleDecision;
 using ::grens::testing::TempDir;
 using ::testing::HasSubstr;
-
-// A clock the test moves by hand; read by the log's writer thread, so locked.
-class FakeClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1773133200);
-};
-
-v1::LogRecord Decision(int i) {
-  v1::LogRecord r;
-  r.set_kind(v1::RECORD_KIND_DECISION);
-  r.set_decision_id(absl::StrCat("d", i));
-  r.set_category(v1::CATEGORY_PRESENCE);
-  r.set_effect(i % 2 ? v1::EFFECT_ALLOW : v1::EFFECT_DENY);
-  r.add_clause_ids(i % 2 ? "1.1" : "6.1");
-  r.set_collector("teams-presence");
-  r.set_subject_pseudonym(absl::StrCat("p", i % 7));
-  return r;
-}
 
 class DecisionLogTest : public ::testing::Test {
  protected:
@@ -68,7 +41,7 @@ class DecisionLogTest : public ::testing::Test {
   void Fill(int n) {
     auto log = OpenSqliteDecisionLog(Options());
     ASSERT_TRUE(log.ok()) << log.status();
-    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i)).ok());
     ASSERT_TRUE((*log)->Close().ok());
   }
   absl::Status VerifyLog(const std::vector<v1::Checkpoint>& external = {}, const std::string& pinned = "") {
@@ -91,7 +64,7 @@ class DecisionLogTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeClock clock_;
+  FakeClock clock_{absl::FromUnixSeconds(1773133200)};
 };
 
 TEST_F(DecisionLogTest, AppendsGetConsecutiveIndicesAndSurviveRestart) {
@@ -99,7 +72,7 @@ TEST_F(DecisionLogTest, AppendsGetConsecutiveIndicesAndSurviveRestart) {
   auto log = OpenSqliteDecisionLog(Options());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->Size(), 10);
-  auto index = (*log)->AppendAndWait(Decision(10));
+  auto index = (*log)->AppendAndWait(SampleDecision(10));
   ASSERT_TRUE(index.ok());
   EXPECT_EQ(*index, 10);
   ASSERT_TRUE((*log)->Close().ok());
@@ -200,7 +173,7 @@ TEST_F(DecisionLogTest, AWhollyRebuiltLogIsCaughtByThePinnedKeyAndRoots) {
   std::filesystem::remove_all(dir_.path() + "/data");
   auto log = OpenSqliteDecisionLog(Options());
   ASSERT_TRUE(log.ok());
-  for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i + 100)).ok());
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i + 100)).ok());
   ASSERT_TRUE((*log)->Close().ok());
   EXPECT_TRUE(VerifyLog().ok());  // internally consistent ...
   EXPECT_THAT(VerifyLog(kept, kept[0].public_key()).message(), HasSubstr("signed with a different key"));
@@ -209,7 +182,7 @@ TEST_F(DecisionLogTest, AWhollyRebuiltLogIsCaughtByThePinnedKeyAndRoots) {
 TEST_F(DecisionLogTest, ATornTailOfTheWalIsIgnoredNotHalfRead) {
   auto log = OpenSqliteDecisionLog(Options());
   ASSERT_TRUE(log.ok());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i)).ok());
   // Simulate a crash mid-write: copy the files while the log is open, then
   // cut the WAL copy in the middle of its last frame.
   const std::string data = dir_.path() + "/data";
@@ -227,7 +200,7 @@ TEST_F(DecisionLogTest, ATornTailOfTheWalIsIgnoredNotHalfRead) {
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_GE((*reopened)->Size(), 4);  // the torn last transaction is gone, the rest intact
   EXPECT_LE((*reopened)->Size(), 5);
-  ASSERT_TRUE((*reopened)->AppendAndWait(Decision(99)).ok());
+  ASSERT_TRUE((*reopened)->AppendAndWait(SampleDecision(99)).ok());
   ASSERT_TRUE((*reopened)->Close().ok());
   auto reader = LogReader::Open(copy);
   ASSERT_TRUE(reader.ok());
@@ -282,9 +255,9 @@ TEST_F(DecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {
   {
     auto log = OpenSqliteDecisionLog(o);
     ASSERT_TRUE(log.ok());
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i)).ok());
     clock_.Advance(absl::Hours(48));
-    ASSERT_TRUE((*log)->AppendAndWait(Decision(6)).ok());  // the writer prunes after this batch
+    ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(6)).ok());  // the writer prunes after this batch
     ASSERT_TRUE((*log)->Close().ok());
   }
   auto reader = LogReader::Open(dir_.path() + "/data");
@@ -318,7 +291,7 @@ TEST_F(DecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {
 TEST_F(DecisionLogTest, AppendsAfterCloseFailClosed) {
   auto log = OpenSqliteDecisionLog(Options());
   ASSERT_TRUE((*log)->Close().ok());
-  EXPECT_EQ((*log)->AppendAndWait(Decision(1)).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*log)->AppendAndWait(SampleDecision(1)).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

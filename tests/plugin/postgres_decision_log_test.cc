@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugin/checkpoint.h"
@@ -17,66 +16,21 @@
 #include "plugin/postgres_decision_log.h"
 #include "plugin/postgres_log_store.h"
 #include "tests/support/grensd_process.h"
+#include "tests/support/log_testing.h"
 #include "tests/support/postgres_server.h"
 
 namespace grens::plugin {
 namespace {
 
+using ::grens::testing::FakeClock;
 using ::grens::testing::PostgresServer;
+using ::grens::testing::PostgresTest;
+using ::grens::testing::SampleDecision;
 using ::grens::testing::TempDir;
 using ::testing::HasSubstr;
 
-// A clock the test moves by hand; read by the log's writer thread, so locked.
-class FakeClock final : public Clock {
- public:
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1773133200);
-};
-
-v1::LogRecord Decision(int i) {
-  v1::LogRecord r;
-  r.set_kind(v1::RECORD_KIND_DECISION);
-  r.set_decision_id(absl::StrCat("d", i));
-  r.set_category(v1::CATEGORY_PRESENCE);
-  r.set_effect(i % 2 ? v1::EFFECT_ALLOW : v1::EFFECT_DENY);
-  r.add_clause_ids(i % 2 ? "1.1" : "6.1");
-  r.set_collector("teams-presence");
-  r.set_subject_pseudonym(absl::StrCat("p", i % 7));
-  return r;
-}
-
-class PostgresDecisionLogTest : public ::testing::Test {
+class PostgresDecisionLogTest : public PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    // A schema per test, named after it.
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    auto dsn = server_->CreateSchema(name);
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = *dsn;
-  }
-
   PostgresDecisionLogOptions Options(const std::string& origin = "grens/a") {
     PostgresDecisionLogOptions o;
     o.dsn = dsn_;
@@ -91,7 +45,7 @@ class PostgresDecisionLogTest : public ::testing::Test {
   void Fill(int n, const std::string& origin = "grens/a") {
     auto log = OpenPostgresDecisionLog(Options(origin));
     ASSERT_TRUE(log.ok()) << log.status();
-    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i)).ok());
     ASSERT_TRUE((*log)->Close().ok());
   }
   std::unique_ptr<LogReader> Reader(const std::string& origin = "grens/a") {
@@ -106,20 +60,16 @@ class PostgresDecisionLogTest : public ::testing::Test {
   }
   void Sql(const std::string& statement) { ASSERT_TRUE(PostgresServer::Exec(dsn_, statement).ok()) << statement; }
 
-  static PostgresServer* server_;
-  std::string dsn_;
   TempDir dir_;
-  FakeClock clock_;
+  FakeClock clock_{absl::FromUnixSeconds(1773133200)};
 };
-
-PostgresServer* PostgresDecisionLogTest::server_ = nullptr;
 
 TEST_F(PostgresDecisionLogTest, AppendsGetConsecutiveIndicesAndSurviveRestart) {
   Fill(10);
   auto log = OpenPostgresDecisionLog(Options());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->Size(), 10);
-  auto index = (*log)->AppendAndWait(Decision(10));
+  auto index = (*log)->AppendAndWait(SampleDecision(10));
   ASSERT_TRUE(index.ok()) << index.status();
   EXPECT_EQ(*index, 10);
   ASSERT_TRUE((*log)->Close().ok());
@@ -220,7 +170,7 @@ TEST_F(PostgresDecisionLogTest, ChainsOfSeveralSidecarsStayApart) {
   for (int w = 0; w < 2; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < 60 + 20 * w; ++i) {
-        if (logs[w]->AppendAndWait(Decision(i)).value_or(-1) != i) failures.fetch_add(1);
+        if (logs[w]->AppendAndWait(SampleDecision(i)).value_or(-1) != i) failures.fetch_add(1);
       }
     });
   }
@@ -245,7 +195,7 @@ TEST_F(PostgresDecisionLogTest, ChainsOfSeveralSidecarsStayApart) {
 TEST_F(PostgresDecisionLogTest, OneChainHasOneWriterAndOneKey) {
   auto first = OpenPostgresDecisionLog(Options());
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE((*first)->AppendAndWait(Decision(0)).ok());
+  ASSERT_TRUE((*first)->AppendAndWait(SampleDecision(0)).ok());
   // A second sidecar configured with the same origin is refused while the first runs.
   const absl::Status second = OpenPostgresDecisionLog(Options()).status();
   EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition);
@@ -258,7 +208,7 @@ TEST_F(PostgresDecisionLogTest, OneChainHasOneWriterAndOneKey) {
   // The rightful owner continues its chain.
   auto again = OpenPostgresDecisionLog(Options());
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->AppendAndWait(Decision(1)).value_or(-1), 1);
+  EXPECT_EQ((*again)->AppendAndWait(SampleDecision(1)).value_or(-1), 1);
 }
 
 TEST_F(PostgresDecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies) {
@@ -268,9 +218,9 @@ TEST_F(PostgresDecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies
   {
     auto log = OpenPostgresDecisionLog(o);
     ASSERT_TRUE(log.ok());
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(Decision(i)).ok());
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(i)).ok());
     clock_.Advance(absl::Hours(48));
-    ASSERT_TRUE((*log)->AppendAndWait(Decision(6)).ok());  // the writer prunes after this batch
+    ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(6)).ok());  // the writer prunes after this batch
     ASSERT_TRUE((*log)->Close().ok());
   }
   auto reader = Reader();
@@ -294,7 +244,7 @@ TEST_F(PostgresDecisionLogTest, RetentionPrunesOldRecordsButTheTreeStillVerifies
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->Size(), 8);
   clock_.Advance(absl::Hours(48));
-  ASSERT_TRUE((*log)->AppendAndWait(Decision(8)).ok());
+  ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(8)).ok());
   ASSERT_TRUE((*log)->Close().ok());
   records = reader->List(v1::RecordFilter(), 0, 100, &next);
   ASSERT_TRUE(records.ok());
@@ -319,9 +269,9 @@ TEST_F(PostgresDecisionLogTest, WritersNeedOnlyDmlRightsAndTheCouncilOnlySelect)
   o.checkpoint_interval = absl::Minutes(1);
   auto log = OpenPostgresDecisionLog(o);
   ASSERT_TRUE(log.ok()) << log.status();
-  ASSERT_TRUE((*log)->AppendAndWait(Decision(0)).ok());
+  ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(0)).ok());
   clock_.Advance(absl::Hours(2));
-  ASSERT_TRUE((*log)->AppendAndWait(Decision(1)).ok());  // and prunes d0
+  ASSERT_TRUE((*log)->AppendAndWait(SampleDecision(1)).ok());  // and prunes d0
   ASSERT_TRUE((*log)->Close().ok());
   for (const char* origin : {"grens/a", "grens/b"}) {
     auto reader = LogReader::OpenPostgres(as("council"), origin);
@@ -344,7 +294,7 @@ TEST_F(PostgresDecisionLogTest, AppendsAfterCloseFailClosed) {
   auto log = OpenPostgresDecisionLog(Options());
   ASSERT_TRUE(log.ok());
   ASSERT_TRUE((*log)->Close().ok());
-  EXPECT_EQ((*log)->AppendAndWait(Decision(1)).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*log)->AppendAndWait(SampleDecision(1)).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(PostgresDecisionLogTest, AnUnreachableDatabaseIsUnavailableAtOpen) {

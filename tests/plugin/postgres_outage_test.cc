@@ -31,6 +31,7 @@ namespace {
 
 using ::grens::testing::Eventually;
 using ::grens::testing::PostgresServer;
+using ::grens::testing::PostgresTest;
 using ::grens::testing::TempDir;
 using ::testing::HasSubstr;
 
@@ -196,27 +197,8 @@ v1::LogRecord Decision(int i) {
   return r;
 }
 
-class PostgresOutageTest : public ::testing::Test {
+class PostgresOutageTest : public PostgresTest {
  protected:
-  static void SetUpTestSuite() {
-    auto server = PostgresServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr);
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    auto dsn = server_->CreateSchema(name);
-    ASSERT_TRUE(dsn.ok()) << dsn.status();
-    dsn_ = *dsn;
-  }
-
   PostgresDecisionLogOptions Options(const std::string& dsn) {
     PostgresDecisionLogOptions o;
     o.dsn = dsn;
@@ -253,12 +235,8 @@ class PostgresOutageTest : public ::testing::Test {
     return ids;
   }
 
-  static PostgresServer* server_;
-  std::string dsn_;
   TempDir dir_;
 };
-
-PostgresServer* PostgresOutageTest::server_ = nullptr;
 
 TEST_F(PostgresOutageTest, ACommitWhoseAnswerWasLostIsReadBackAndKept) {
   CommitProxy proxy(dir_.path(), server_->socket_dir() + "/.s.PGSQL.5432");

@@ -21,13 +21,6 @@ extern char** environ;
 namespace grens::testing {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Spawns grensd with stderr to a file; returns its pid.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& stderr_path) {
   posix_spawn_file_actions_t actions;
@@ -87,6 +80,13 @@ std::string TempDir::Write(const std::string& name, const std::string& text) con
 }
 
 std::string SourceFile(const std::string& relative) { return ReadAll(std::string(GRENS_SOURCE_DIR) + "/" + relative); }
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 bool WaitForServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
   auto stub = grpc::health::v1::Health::NewStub(channel);

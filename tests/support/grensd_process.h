@@ -43,6 +43,10 @@ class TempDir {
 // Copies a file of the source tree (relative to the repository root) to `to`.
 std::string SourceFile(const std::string& relative);
 
+// The contents of the file at `path`, or "" when it cannot be read (a file
+// the process under test has not written yet reads as empty).
+std::string ReadAll(const std::string& path);
+
 class GrensdProcess {
  public:
   // Starts grensd with `config_yaml` (written to dir/grensd.yaml) plus `args`,

@@ -7,10 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "plugin/pg_util.h"
@@ -18,13 +18,6 @@
 
 namespace grens::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Where initdb and pg_ctl are.
 std::string FindBinDir() {
@@ -170,6 +163,28 @@ absl::Status PostgresServer::Exec(const std::string& dsn, const std::string& sql
   auto conn = plugin::PgConnection::Open(dsn, "grens-test");
   if (!conn.ok()) return conn.status();
   return (*conn)->Exec(sql);
+}
+
+PostgresServer* PostgresTest::server_ = nullptr;
+
+void PostgresTest::SetUpTestSuite() {
+  auto server = PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server).release();
+}
+
+void PostgresTest::TearDownTestSuite() {
+  delete server_;
+  server_ = nullptr;
+}
+
+void PostgresTest::SetUp() {
+  ASSERT_NE(server_, nullptr);
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto dsn = server_->CreateSchema(name);
+  ASSERT_TRUE(dsn.ok()) << dsn.status();
+  dsn_ = *dsn;
 }
 
 }  // namespace grens::testing

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 
 namespace grens::testing {
 
@@ -55,6 +56,24 @@ class PostgresServer {
   std::string data_dir_;
   std::string socket_dir_;
   bool running_ = false;
+};
+
+// A GoogleTest fixture for tests against a real PostgreSQL server: one server
+// per test suite (started by SetUpTestSuite, stopped by TearDownTestSuite) and
+// for each test an empty schema named after the test in lower case, which
+// dsn_ selects. Derive a test's fixture from it; a SetUp of its own must call
+// PostgresTest::SetUp first. Driven by the test's thread only, like any fixture.
+class PostgresTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  // The suite's server, owned here from SetUpTestSuite to TearDownTestSuite;
+  // null if it did not start (SetUp then fails the test).
+  static PostgresServer* server_;
+  // The current test's schema on server_.
+  std::string dsn_;
 };
 
 }  // namespace grens::testing

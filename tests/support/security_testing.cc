@@ -6,8 +6,6 @@
 #include <openssl/x509v3.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +17,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "tests/support/guard_testing.h"
 
 namespace grens::testing {
 namespace {
@@ -56,13 +55,6 @@ X509* NewCertificate(EVP_PKEY* key, const std::string& common_name, absl::Durati
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
                              -1, -1, 0);
   return cert;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -119,17 +111,7 @@ std::pair<std::string, std::string> WriteKeyAndCert(const TempDir& dir, const st
   return {dir.Write(name + ".key", pair.key_pem), dir.Write(name + ".crt", pair.cert_pem)};
 }
 
-v1::MonitoringEvent AllowedPresence(const std::string& id) {
-  v1::MonitoringEvent e;
-  e.set_id(id);
-  e.set_platform("teams");
-  e.set_collector("teams-presence");
-  e.set_category(v1::CATEGORY_PRESENCE);
-  e.set_purpose("colleague_availability");
-  e.mutable_subject()->set_id("u-1001");
-  e.mutable_occurred_at()->set_seconds(1773133200);  // 2026-03-10T09:00:00Z
-  return e;
-}
+v1::MonitoringEvent AllowedPresence(const std::string& id) { return PresenceEvent(id, "2026-03-10T09:00:00Z"); }
 
 const char* ServiceName(Service service) {
   switch (service) {
