@@ -125,7 +125,8 @@ class BreakGlassTest : public ::testing::Test {
   // case id -> state, from PolicyAdmin.Status.
   std::map<std::string, v1::BreakGlassCaseStatus> Cases() {
     std::map<std::string, v1::BreakGlassCaseStatus> out;
-    for (const v1::BreakGlassCaseStatus& c : GetPolicyStatus(*admin_).break_glass_cases()) out[c.case_id()] = c;
+    const v1::StatusResponse status = GetPolicyStatus(*admin_);  // the loop must not outlive it
+    for (const v1::BreakGlassCaseStatus& c : status.break_glass_cases()) out[c.case_id()] = c;
     return out;
   }
 
