@@ -20,7 +20,13 @@
 
 namespace grens::adapters::graph {
 
+// The adapter's name: errors and the `platforms` config say "graph".
 inline constexpr char kPlatform[] = "graph";
+// The platform its events name. Graph change notifications are about Microsoft
+// Teams (presence, chats, calls, meetings), and agreements, metrics and the
+// MonitoringEvent contract call that platform "teams": a rule with
+// `platforms: [teams]` must match a Graph webhook as it matches a Teams plugin.
+inline constexpr char kEventPlatform[] = "teams";
 
 // One entry of the notification's value[], authenticated by its clientState.
 // Borrows the parsed payload, which outlives the translation.

@@ -31,12 +31,12 @@ absl::StatusOr<v1::MonitoringEvent> StartEvent(const Notification& n, const Fiel
   for (absl::string_view path : paths) {
     GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> t, OptionalTime(reader, path, TimeFormat::kRfc3339));
     if (t.has_value()) {
-      e = NewEvent(kPlatform, category, subject, *t);
+      e = NewEvent(kEventPlatform, category, subject, *t);
       timed = true;
       break;
     }
   }
-  if (!timed) e = NewEventAtReceipt(kPlatform, category, subject, n.received_at);
+  if (!timed) e = NewEventAtReceipt(kEventPlatform, category, subject, n.received_at);
   for (const auto& [attribute, path] : {std::pair<const char*, const char*>{"subscription_id", "subscriptionId"},
                                         {"graph_tenant_id", "tenantId"}}) {
     GRENS_ASSIGN_OR_RETURN(const std::string value, n.item.OptionalString(path));
