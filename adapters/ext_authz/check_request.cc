@@ -43,13 +43,16 @@ absl::string_view Extension(const AttributeContext& attributes, const std::strin
   return it == attributes.context_extensions().end() ? absl::string_view() : absl::string_view(it->second);
 }
 
+// The route's own tenant (a context extension the Envoy operator wrote into
+// the route) before a header: the route is config, a header is a request's.
 std::string TenantOf(const AttributeContext& attributes, const HeaderLookup& headers, const CheckOptions& options) {
+  const absl::string_view extension = Extension(attributes, "tenant");
+  if (!extension.empty()) return std::string(extension);
   if (!options.tenant_header.empty()) {
     std::optional<absl::string_view> header = headers.Find(options.tenant_header);
     if (header.has_value() && !header->empty()) return std::string(*header);
   }
-  const absl::string_view extension = Extension(attributes, "tenant");
-  return extension.empty() ? options.tenant : std::string(extension);
+  return options.tenant;
 }
 
 // The request's time, or `received_at` flagged when Envoy sends none.

@@ -13,9 +13,10 @@ namespace grens::adapters {
 
 // Where the tenant of a Check comes from (grens.v1.ExtAuthzConfig).
 struct CheckOptions {
-  // Tenant of every event ...
+  // Tenant of every event, unless the route's "tenant" context extension
+  // names one or, failing that, ...
   std::string tenant;
-  // ... unless this header (lower case; empty: none) names one.
+  // ... this header (lower case; empty: none) does.
   std::string tenant_header;
 };
 

@@ -99,6 +99,14 @@ TEST_F(CheckRequestTest, TenantAndPurposeFromContextExtensions) {
   EXPECT_EQ(call->event.purpose(), "payroll");
 }
 
+TEST_F(CheckRequestTest, RouteTenantWinsOverTheTenantHeader) {
+  CheckRequest request = Parse(kZoomReport);  // x-grens-tenant: voorbeeld-nl
+  (*request.mutable_attributes()->mutable_context_extensions())["tenant"] = "voorbeeld-de";
+  absl::StatusOr<CheckedCall> call = Read(request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->event.tenant(), "voorbeeld-de");
+}
+
 TEST_F(CheckRequestTest, RawHeaderMapIsReadWhenEnvoyEncodesRawHeaders) {
   CheckRequest request = Parse(R"pb(
     attributes {
