@@ -100,7 +100,14 @@ absl::StatusOr<std::unique_ptr<ExtAuthzService>> NewExtAuthzService(
     }
     routes = std::move(*loaded);
   }
-  adapters::CheckOptions options{c.tenant(), absl::AsciiStrToLower(c.tenant_header())};
+  adapters::CheckOptions options{c.tenant(), absl::AsciiStrToLower(c.tenant_header()), {}};
+  for (const auto& [principal, collector] : c.collectors_by_principal()) {
+    if (principal.empty() || collector.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("ext_authz.collectors_by_principal[\"", principal,
+                                                     "\"]: ", principal.empty() ? "empty principal" : "empty collector"));
+    }
+    options.collectors_by_principal.emplace(principal, collector);
+  }
   Log(LogLevel::kInfo, "ext_authz ready",
       {{"routes", absl::StrCat(routes->size())},
        {"route_table", c.route_table_file().empty() ? "none: every call gets the policy's default"

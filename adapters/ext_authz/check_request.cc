@@ -99,6 +99,9 @@ absl::StatusOr<CheckedCall> ReadCheckRequest(const RouteTable& routes,
   e.set_tenant(TenantOf(attributes, headers, options));
   if (absl::string_view collector = Extension(attributes, "collector"); !collector.empty()) {
     e.set_collector(std::string(collector));
+  } else if (!options.collectors_by_principal.empty()) {
+    auto it = options.collectors_by_principal.find(attributes.source().principal());
+    if (it != options.collectors_by_principal.end()) e.set_collector(it->second);
   }
   if (absl::string_view purpose = Extension(attributes, "purpose"); !purpose.empty()) e.set_purpose(std::string(purpose));
   absl::Status timed = SetTime(attributes.request(), received_at, &e);

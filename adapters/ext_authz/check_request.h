@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/ext_authz/route_table.h"
@@ -11,13 +12,16 @@
 
 namespace grens::adapters {
 
-// Where the tenant of a Check comes from (grens.v1.ExtAuthzConfig).
+// Where the tenant and collector of a Check come from (grens.v1.ExtAuthzConfig).
 struct CheckOptions {
   // Tenant of every event, unless the route's "tenant" context extension
   // names one or, failing that, ...
   std::string tenant;
   // ... this header (lower case; empty: none) does.
   std::string tenant_header;
+  // Source principal (attributes.source.principal) -> the collector of its
+  // calls, unless the route's "collector" context extension names one.
+  absl::flat_hash_map<std::string, std::string> collectors_by_principal;
 };
 
 // One Envoy Check, read.
@@ -35,7 +39,8 @@ struct CheckedCall {
 // with the id (Envoy's x-request-id), tenant, time (the request's time, or
 // `received_at` flagged as receipt time when Envoy sends none) and the
 // collector and purpose that Envoy's per-route context_extensions "collector"
-// and "purpose" set, which override the route's. InvalidArgument naming the
+// and "purpose" set, which override the route's (the collector, failing an
+// extension, from `collectors_by_principal`). InvalidArgument naming the
 // field ("attributes.request.http: missing", "path: bad percent-escape at byte
 // 12", "route 'slack-presence': query parameter 'user' (the subject) is
 // missing") when the request cannot be read; Internal if matching fails.

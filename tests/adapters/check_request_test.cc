@@ -55,7 +55,7 @@ class CheckRequestTest : public ::testing::Test {
   }
 
   std::unique_ptr<const RouteTable> table_;
-  CheckOptions options_{"voorbeeld-bv", "x-grens-tenant"};
+  CheckOptions options_{"voorbeeld-bv", "x-grens-tenant", {{"spiffe://voorbeeld/ns/monitoring/sa/zoom-reports", "zoom-reports-nl"}}};
   const absl::Time received_ = absl::FromUnixSeconds(1773136800) + absl::Milliseconds(250);
 };
 
@@ -79,6 +79,7 @@ TEST_F(CheckRequestTest, WithoutRequestTimeTheReceiptTimeIsUsedAndSaidSo) {
   request.mutable_attributes()->mutable_request()->clear_time();
   request.mutable_attributes()->mutable_request()->mutable_http()->clear_headers();
   request.mutable_attributes()->clear_context_extensions();
+  request.mutable_attributes()->clear_source();
   absl::StatusOr<CheckedCall> call = Read(request);
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->event.occurred_at().seconds(), 1773136800);
@@ -97,6 +98,19 @@ TEST_F(CheckRequestTest, TenantAndPurposeFromContextExtensions) {
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->event.tenant(), "voorbeeld-de");
   EXPECT_EQ(call->event.purpose(), "payroll");
+}
+
+TEST_F(CheckRequestTest, CollectorFromTheCallersPrincipalWhenTheRouteNamesNone) {
+  CheckRequest request = Parse(kZoomReport);
+  request.mutable_attributes()->clear_context_extensions();
+  absl::StatusOr<CheckedCall> call = Read(request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->event.collector(), "zoom-reports-nl");  // mapped from source.principal
+
+  request.mutable_attributes()->mutable_source()->set_principal("spiffe://voorbeeld/ns/other/sa/unknown");
+  call = Read(request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->event.collector(), "zoom-reports");  // not mapped: the route's
 }
 
 TEST_F(CheckRequestTest, RouteTenantWinsOverTheTenantHeader) {

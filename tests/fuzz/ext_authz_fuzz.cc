@@ -46,7 +46,7 @@ void CheckAnswer(const envoy::service::auth::v3::CheckResponse& response) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   envoy::service::auth::v3::CheckRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
-  const grens::adapters::CheckOptions options{"fuzz-tenant", "x-grens-tenant"};
+  const grens::adapters::CheckOptions options{"fuzz-tenant", "x-grens-tenant", {{"spiffe://fuzz/sa/reporter", "fuzz-collector"}}};
   absl::StatusOr<grens::adapters::CheckedCall> call =
       grens::adapters::ReadCheckRequest(Routes(), request, options, absl::FromUnixSeconds(1773133200));
   envoy::service::auth::v3::CheckResponse response;

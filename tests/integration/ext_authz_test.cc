@@ -36,7 +36,9 @@ class ExtAuthzTest : public ::testing::Test {
     const std::string routes = dir_->Write("routes.yaml", SourceFile("adapters/ext_authz/examples/routes.yaml"));
     const std::string config =
         absl::StrCat("policy_path: ", policy, "\ndata_dir: ", dir_->path(), "/data\n",
-                     "ext_authz:\n  route_table_file: ", routes, "\n  tenant: voorbeeld-bv\n");
+                     "ext_authz:\n  route_table_file: ", routes, "\n  tenant: voorbeeld-bv\n",
+                     "  collectors_by_principal:\n",
+                     "    \"spiffe://cluster.local/ns/shadow/sa/analytics\": shadow-analytics\n");
     absl::StatusOr<std::unique_ptr<GrensdProcess>> grensd = GrensdProcess::Start(*dir_, config);
     ASSERT_TRUE(grensd.ok()) << grensd.status();
     grensd_ = grensd->release();
@@ -189,6 +191,19 @@ TEST_F(ExtAuthzTest, CollectorSetByEnvoyMustBeRegistered) {
   const CheckResponse r = Check(request);
   EXPECT_EQ(r.status().code(), 7);
   EXPECT_THAT(r.denied_response().body(), HasSubstr("\"clause\":\"9.2\""));
+}
+
+// Under Istio no route sets a collector: the caller's workload identity does.
+TEST_F(ExtAuthzTest, CollectorOfTheCallersPrincipalIsJudged) {
+  CheckRequest request = Call("api.zoom.us", "/v2/report/meetings/85512345678/participants?page_size=300");
+  request.mutable_attributes()->mutable_source()->set_principal("spiffe://cluster.local/ns/shadow/sa/analytics");
+  const CheckResponse r = Check(request);
+  EXPECT_EQ(r.status().code(), 7);
+  EXPECT_THAT(r.denied_response().body(), HasSubstr("\"clause\":\"9.2\""));  // shadow-analytics is not registered
+  const google::protobuf::Struct body = Json(r.denied_response().body());
+  std::optional<v1::LogRecord> record = Record(body.fields().at("decision_id").string_value());
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->collector(), "shadow-analytics");
 }
 
 TEST_F(ExtAuthzTest, IncompleteRequestIsA400DenialAndNotRecorded) {

@@ -6,6 +6,7 @@
 #include "plugin/ext_authz_service.h"
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -100,7 +101,7 @@ class ExtAuthzServiceTest : public ::testing::Test {
         adapters::Directory::FromProto(people, "test");
     ASSERT_TRUE(directory.ok()) << directory.status();
     service_ = std::make_unique<ExtAuthzService>(std::move(*routes), std::shared_ptr<const adapters::Directory>(std::move(*directory)),
-                                                 adapters::CheckOptions{"voorbeeld-bv", ""},
+                                                 adapters::CheckOptions{"voorbeeld-bv", "", {}},
                                                  adapters::AnswerHeaders::kUpstream, pipeline_.get(), &clock_);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -188,6 +189,22 @@ TEST_F(ExtAuthzServiceTest, WithoutActivePolicyEveryCallIsRefused) {
   EXPECT_EQ(r.denied_response().status().code(), envoy::type::v3::ServiceUnavailable);
   EXPECT_THAT(r.denied_response().body(), HasSubstr("no policy is active"));
   EXPECT_EQ(log_.Size(), 0);
+}
+
+
+TEST(ExtAuthzConfigTest, PrincipalMapWithAnEmptySideIsRefusedNamingTheEntry) {
+  for (const auto& [principal, collector, expected] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"spiffe://voorbeeld/ns/hr/sa/report", "", "[\"spiffe://voorbeeld/ns/hr/sa/report\"]: empty collector"},
+           {"", "hr-reports", "[\"\"]: empty principal"}}) {
+    v1::SidecarConfig config;
+    (*config.mutable_ext_authz()->mutable_collectors_by_principal())[principal] = collector;
+    absl::StatusOr<std::unique_ptr<ExtAuthzService>> service =
+        NewExtAuthzService(config, nullptr, nullptr, nullptr, nullptr);
+    ASSERT_FALSE(service.ok());
+    EXPECT_EQ(service.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(service.status().message()),
+                HasSubstr("ext_authz.collectors_by_principal" + expected));
+  }
 }
 
 }  // namespace
