@@ -37,8 +37,6 @@
 namespace grens::plugin {
 namespace {
 
-constexpr int kOk = 0, kFailed = 1, kUsage = 2;
-
 constexpr char kUsageText[] =
     "usage:\n"
     "  grensctl audit verify LOG [--checkpoints FILE]\n"

@@ -29,10 +29,6 @@
 namespace grens::plugin {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
 constexpr char kUsageText[] =
     "usage:\n"
     "  grensctl break-glass create --policy POLICY --id CASE --reason TEXT --category CATEGORY...\n"

@@ -12,6 +12,11 @@
 
 namespace grens::plugin {
 
+// grensctl's exit codes: done, failed (the message says why), bad usage.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kUsage = 2;
+
 // The arguments of one grensctl command: `--name VALUE` or `--name=VALUE`
 // (repeatable) and positional arguments. A plain value.
 struct CtlArgs {

@@ -14,7 +14,7 @@
 namespace grens::plugin {
 namespace {
 
-constexpr int kServing = 0, kNotServing = 1, kUsage = 2;
+constexpr int kServing = kOk, kNotServing = kFailed;
 
 constexpr char kUsageText[] =
     "usage: grensctl health --addr ADDR [--service NAME] [--timeout 2s] [--ca FILE]\n"

@@ -27,10 +27,6 @@
 namespace grens::plugin {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
 constexpr char kPolicyUsage[] =
     "usage:\n"
     "  grensctl policy validate FILE\n"

@@ -16,10 +16,6 @@
 namespace grens::plugin {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-
 int Fail(int code, const std::string& message) {
   std::fprintf(stderr, "grensctl policy: %s\n", message.c_str());
   return code;
