@@ -1,6 +1,6 @@
 """Turns Google Benchmark JSON files into the results table of bench/README.md.
 
-Usage: results_table.py DIR README.md. Replaces the text between
+Usage: results_table.py DIR README.md [BUILD_DIR]. Replaces the text between
 <!-- results:begin --> and <!-- results:end --> with the machine and, per
 benchmark, the median (and spread) of its repetitions.
 """
@@ -11,7 +11,18 @@ import subprocess
 import sys
 
 
-def machine_line(context):
+def build_type(build_dir):
+    """grens's own CMAKE_BUILD_TYPE (the JSON's library_build_type is libbenchmark's)."""
+    try:
+        for line in open(pathlib.Path(build_dir) / "CMakeCache.txt"):
+            if line.startswith("CMAKE_BUILD_TYPE:"):
+                return line.split("=", 1)[1].strip() or "no build type"
+    except OSError:
+        pass
+    return "?"
+
+
+def machine_line(context, build_dir):
     cpu = ""
     try:
         for line in open("/proc/cpuinfo"):
@@ -21,7 +32,7 @@ def machine_line(context):
     except OSError:
         pass
     return (f"{context.get('num_cpus', '?')} cores ({cpu}), {context.get('mhz_per_cpu', '?')} MHz, "
-            f"{platform.system()} {platform.release()}, built as {context.get('library_build_type', '?')}; "
+            f"{platform.system()} {platform.release()}, grens built {build_type(build_dir)}; "
             f"run {context.get('date', '?')}")
 
 
@@ -64,7 +75,7 @@ def main():
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True, cwd=readme.parent).stdout.strip()
     table = "\n".join([
-        f"Machine: {machine_line(context)}; commit {rev}.",
+        f"Machine: {machine_line(context, sys.argv[3] if len(sys.argv) > 3 else '.')}; commit {rev}.",
         "",
         "| binary | benchmark | median time | spread (cv) | throughput |",
         "| --- | --- | --- | --- | --- |",

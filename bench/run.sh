@@ -24,5 +24,5 @@ for bin in "$BUILD"/bench/*_bench; do
   fi
 done
 [ "$SMOKE" = 1 ] && exit 0
-python3 "$ROOT/bench/results_table.py" "$OUT" "$ROOT/bench/README.md"
+python3 "$ROOT/bench/results_table.py" "$OUT" "$ROOT/bench/README.md" "$BUILD"
 echo "bench: results written to bench/README.md" >&2
