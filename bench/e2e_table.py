@@ -5,6 +5,8 @@ import statistics
 import subprocess
 import sys
 
+from readme_section import replace_section
+
 rows = [json.loads(line) for line in open(sys.argv[1])]
 readme = pathlib.Path(sys.argv[2])
 
@@ -32,8 +34,4 @@ rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=Tru
 reps = max(r["run"] for r in rows)
 head = (f"Machine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores ({cpu}); "
         f"server and load tool share all cores, no pinning; medians of {reps} runs; commit {rev}.")
-text = readme.read_text()
-begin, end = "<!-- e2e:begin -->", "<!-- e2e:end -->"
-pre, _, rest = text.partition(begin)
-_, _, post = rest.partition(end)
-readme.write_text(f"{pre}{begin}\n{head}\n\n" + "\n".join(lines) + f"\n{end}{post}")
+replace_section(readme, "e2e", f"{head}\n\n" + "\n".join(lines))

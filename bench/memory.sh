@@ -54,6 +54,8 @@ if [ "$SMOKE" = 1 ]; then
 fi
 python3 - "$WORK/samples" "$WORK/load.json" "$idle_start" "$idle_end" "$records" "$MINUTES" "$ROOT/bench/README.md" <<'EOF'
 import json, pathlib, subprocess, sys
+sys.path.insert(0, str(pathlib.Path(sys.argv[7]).parent))
+from readme_section import replace_section
 samples = [tuple(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
 load = json.load(open(sys.argv[2]))
 idle_start, idle_end, disk_kib, minutes = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
@@ -69,10 +71,6 @@ head = (f"grensd with the Dutch agreement and the durable SQLite log, {minutes} 
         f"({load['calls_per_s']:,.0f} calls/s, {load['calls_per_s'] * float(minutes) * 60:,.0f} decisions, log on disk "
         f"{mib(disk_kib)}); commit {rev}. From the first sample after one minute to the last: "
         f"{'+' if growth >= 0 else ''}{growth / 1024:.1f} MiB.")
-text = readme.read_text()
-begin, end = "<!-- memory:begin -->", "<!-- memory:end -->"
-pre, _, rest = text.partition(begin)
-_, _, post = rest.partition(end)
-readme.write_text(f"{pre}{begin}\n{head}\n\n" + "\n".join(lines) + f"\n{end}{post}")
+replace_section(readme, "memory", f"{head}\n\n" + "\n".join(lines))
 EOF
 echo "memory: results written to bench/README.md" >&2

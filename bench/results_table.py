@@ -10,6 +10,8 @@ import platform
 import subprocess
 import sys
 
+from readme_section import replace_section
+
 
 def build_type(build_dir):
     """grens's own CMAKE_BUILD_TYPE (the JSON's library_build_type is libbenchmark's)."""
@@ -81,11 +83,7 @@ def main():
         "| --- | --- | --- | --- | --- |",
         *lines,
     ])
-    text = readme.read_text()
-    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
-    head, _, rest = text.partition(begin)
-    _, _, tail = rest.partition(end)
-    readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
+    replace_section(readme, "results", table)
 
 
 if __name__ == "__main__":
