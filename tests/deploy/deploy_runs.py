@@ -2,6 +2,7 @@
 readelf/ldd/dpkg for the image's runtime packages."""
 
 import fnmatch
+import json
 import os
 import re
 import shlex
@@ -9,7 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
+import threading
 import urllib.error
 import urllib.request
 
@@ -27,14 +28,45 @@ def _run(args, **kwargs):
     return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
 
 
-def _poll(condition, seconds):
-    """Polls `condition` every 50 ms until it is true or `seconds` pass."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+class _ProcessLog:
+    """grensd's stderr, read line by line on a thread as grensd writes it and
+    kept in a file for failure messages. Waits wake on each new line (every
+    state change the checks wait for is logged after it happened) or when
+    grensd exits, never on a timer."""
+
+    def __init__(self, process, path):
+        self._lines, self._ended = [], False
+        self._changed = threading.Condition()
+        self._path = path
+        self._thread = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe):
+        with open(self._path, "w") as copy:
+            for line in pipe:
+                copy.write(line)
+                copy.flush()
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for(self, msg, count=1, seconds=30):
+        """The `count`-th line with message `msg` (a dict of its fields), or
+        None if grensd exits or `seconds` pass first."""
+        def found():
+            hits = [line for line in self._lines if f'"msg":"{msg}"' in line]
+            return hits[count - 1] if len(hits) >= count else None
+        with self._changed:
+            self._changed.wait_for(lambda: found() is not None or self._ended, seconds)
+            line = found()
+        return json.loads(line) if line else None
+
+    def text(self):
+        with self._changed:
+            return "".join(self._lines)
 
 
 # ---- systemd ----------------------------------------------------------------
@@ -278,12 +310,6 @@ def _revision(metrics):
     return m.group(1) if m else None
 
 
-def _log_address(stderr_path, msg):
-    with open(stderr_path) as f:
-        m = re.search(r'"msg":"' + msg + r'","address":"([^"]+)"', f.read())
-    return m.group(1) if m else None
-
-
 def check_pod_layout_runs(source, bin_dir, k8s, failures):
     """grensd with the pod's config, its mounts recreated in a temporary
     directory: the agreement activates, health and /readyz answer, and a
@@ -323,13 +349,11 @@ def check_pod_layout_runs(source, bin_dir, k8s, failures):
         config_path = os.path.join(tmp, "grensd.yaml")
         with open(config_path, "w") as f:
             yaml.safe_dump(config, f)
-        stderr_path = os.path.join(tmp, "grensd.stderr")
-        ready = os.path.join(tmp, "ready")
-        with open(stderr_path, "w") as err:
-            process = subprocess.Popen([os.path.join(bin_dir, "grensd"), "--config", config_path,
-                                        "--ready_file", ready], stdout=subprocess.DEVNULL, stderr=err)
+        process = subprocess.Popen([os.path.join(bin_dir, "grensd"), "--config", config_path],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        log = _ProcessLog(process, os.path.join(tmp, "grensd.stderr"))
         try:
-            _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures,
+            _exercise_pod_layout(bin_dir, files, policy_path, log, process, failures,
                                  _route_count(routes.get(os.path.basename(routes_path or ""))))
         finally:
             if process.poll() is None:
@@ -344,19 +368,19 @@ def _route_count(path):
         return len((yaml.safe_load(f) or {}).get("routes", []))
 
 
-def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, process, failures, routes):
-    if not _poll(lambda: os.path.exists(ready) or process.poll() is not None, 30) or not os.path.exists(ready):
-        failures.append(f"pod layout run: grensd did not come up:\n{open(stderr_path).read()}")
+def _exercise_pod_layout(bin_dir, files, policy_path, log, process, failures, routes):
+    serving = log.wait_for("grensd serving")
+    if serving is None:
+        failures.append(f"pod layout run: grensd did not come up:\n{log.text()}")
         return
     # The route table Envoy's calls are matched with: loaded whole by the real grensd.
-    with open(stderr_path) as f:
-        loaded = re.search(r'"msg":"ext_authz ready","routes":"([0-9]+)"', f.read())
-    if routes is None or loaded is None or int(loaded.group(1)) != routes:
+    loaded = log.wait_for("ext_authz ready", seconds=0)
+    if routes is None or loaded is None or int(loaded["routes"]) != routes:
         failures.append(f"pod layout run: grensd did not load the route table's {routes} routes "
-                        f"(log: {loaded.group(0) if loaded else 'no ext_authz ready line'})")
-    address = open(ready).read().split()[0]
-    metrics = _log_address(stderr_path, "metrics serving")
-    health = _log_address(stderr_path, "health listener serving")
+                        f"(log: {loaded if loaded else 'no ext_authz ready line'})")
+    address = serving["addresses"].split(",")[0]
+    metrics = log.wait_for("metrics serving", seconds=0)["address"]
+    health = log.wait_for("health listener serving", seconds=0)["address"]
     for addr in (address, health):
         result = _run([os.path.join(bin_dir, "grensctl"), "health", "--addr", addr])
         if result.returncode != 0:
@@ -364,18 +388,21 @@ def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, proces
     if _get(metrics, "/readyz") != (200, "ready\n"):
         failures.append(f"pod layout run: /readyz is {_get(metrics, '/readyz')}")
     first = _revision(_get(metrics, "/metrics")[1])
-    # A ConfigMap update: the kubelet swaps ..data; grensd reloads in place.
+    # A ConfigMap update: the kubelet swaps ..data; grensd reloads in place
+    # (its second activation; the first was at start-up).
     edited = dict(files)
     edited["agreement.yaml"] = files["agreement.yaml"] + b"\n# edited through the ConfigMap\n"
     _kubelet_configmap(os.path.dirname(policy_path), edited, 2)
-    if not _poll(lambda: _revision(_get(metrics, "/metrics")[1]) not in (None, first), 20):
-        failures.append(f"pod layout run: no reload after the ..data swap:\n{open(stderr_path).read()}")
+    log.wait_for("policy activated", count=2, seconds=20)
     second = _revision(_get(metrics, "/metrics")[1])
+    if second in (None, first):
+        failures.append(f"pod layout run: no reload after the ..data swap:\n{log.text()}")
     broken = dict(files)
     broken["agreement.yaml"] = b"id: [broken\n"
     _kubelet_configmap(os.path.dirname(policy_path), broken, 3)
-    failed = _poll(lambda: "grens_policy_reload_failures_total 1\n" in _get(metrics, "/metrics")[1], 20)
-    if not failed or _revision(_get(metrics, "/metrics")[1]) != second:
+    log.wait_for("policy rejected; the active policy stays", seconds=20)
+    metrics_text = _get(metrics, "/metrics")[1]
+    if "grens_policy_reload_failures_total 1\n" not in metrics_text or _revision(metrics_text) != second:
         failures.append("pod layout run: a broken ConfigMap update must be rejected and the agreement kept")
     process.send_signal(signal.SIGTERM)
     try:
@@ -383,7 +410,7 @@ def _exercise_pod_layout(bin_dir, files, policy_path, ready, stderr_path, proces
     except subprocess.TimeoutExpired:
         code = None
     if code != 0:
-        failures.append(f"pod layout run: grensd exited {code} on SIGTERM:\n{open(stderr_path).read()}")
+        failures.append(f"pod layout run: grensd exited {code} on SIGTERM:\n{log.text()}")
     print(f"pod layout run: {routes} routes loaded; revisions {first[:12] if first else None} -> "
           f"{second[:12] if second else None}, broken update rejected")
 
