@@ -124,14 +124,13 @@ void DecisionPipeline::DecideDefault(const v1::MonitoringEvent& event, v1::Decis
   Record(*active, event, now, received, decision, std::move(done));
 }
 
-PreparedRecord DecisionPipeline::Judge(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
+PreparedRecord DecisionPipeline::Judge(const v1::MonitoringEvent& event, absl::Time now,
                                       v1::Decision* decision) const {
   decision->set_decision_id(NewDecisionId(now));
   if (decision->has_transformed_event() && decision->obligations().pseudonymise()) {
     decision->mutable_transformed_event()->mutable_subject()->set_id(
         pseudonymizer_->Pseudonym(event.tenant(), event.subject().id()));
   }
-  (void)active;
   return PrepareDecisionRecord(event, *decision, *pseudonymizer_);
 }
 
@@ -140,7 +139,7 @@ void DecisionPipeline::Record(const ActivePolicy& active, const v1::MonitoringEv
                               std::function<void(absl::Status)> done) {
   DecisionSample sample;
   if (metrics_ != nullptr) sample = metrics_->Sample(active.policy, event, *decision);
-  PreparedRecord record = Judge(active, event, now, decision);
+  PreparedRecord record = Judge(event, now, decision);
   log_->Append(std::move(record), AnswerWhenRecorded(decision, std::move(done), metrics_, std::move(sample), received));
 }
 
@@ -173,7 +172,7 @@ void DecisionPipeline::DecideAll(absl::Span<const v1::MonitoringEvent* const> ev
       metrics_->ObserveEvaluation(Steady::now() - evaluating);
       samples[i] = metrics_->Sample(active->policy, event, *decision);
     }
-    records.push_back(Judge(*active, event, now, decision));
+    records.push_back(Judge(event, now, decision));
   }
   const int first_decision = decisions->size() - static_cast<int>(events.size());
   log_->AppendGroup(std::move(records), [decisions, first_decision, done = std::move(done), metrics = metrics_,

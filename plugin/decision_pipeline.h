@@ -87,10 +87,9 @@ class DecisionPipeline {
               std::function<void(absl::Status)> done);
   // Validate, counting a refusal by its reason.
   absl::Status Admit(const v1::MonitoringEvent& event, Options options) const;
-  // Evaluates `event` into `decision`, gives it its id and the pseudonymised
-  // subject it needs, and returns its prepared record.
-  PreparedRecord Judge(const ActivePolicy& active, const v1::MonitoringEvent& event, absl::Time now,
-                       v1::Decision* decision) const;
+  // Completes an evaluated `decision`: its id and the pseudonymised subject
+  // it needs; returns its prepared record.
+  PreparedRecord Judge(const v1::MonitoringEvent& event, absl::Time now, v1::Decision* decision) const;
 
   const PolicyHolder* const policies_;
   DecisionLog* const log_;

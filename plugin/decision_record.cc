@@ -201,19 +201,12 @@ void SetRecordTime(absl::Time time, google::protobuf::Timestamp* out) {
 }
 
 void AppendCanonicalBytes(const PreparedRecord& record, int64_t index, absl::Time time, std::string* out) {
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::Timestamp stamp;
-  SetRecordTime(time, &stamp);
-  uint8_t prefix[2 * (1 + 10) + 1 + 1 + 10 + 1 + 5];
-  uint8_t* p = prefix;
-  // proto3 leaves a zero scalar out; the time message is always set.
-  if (index != 0) p = WireFormatLite::WriteInt64ToArray(1, index, p);
-  p = WireFormatLite::WriteTagToArray(2, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, p);
-  p = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(stamp.ByteSizeLong()), p);
-  if (stamp.seconds() != 0) p = WireFormatLite::WriteInt64ToArray(1, stamp.seconds(), p);
-  if (stamp.nanos() != 0) p = WireFormatLite::WriteInt32ToArray(2, stamp.nanos(), p);
-  out->reserve(out->size() + static_cast<size_t>(p - prefix) + record.tail.size());
-  out->append(reinterpret_cast<const char*>(prefix), static_cast<size_t>(p - prefix));
+  const int64_t seconds = absl::ToUnixSeconds(time);  // as SetRecordTime
+  const auto nanos = static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds)));
+  out->reserve(out->size() + 2 * (1 + 10) + 1 + 1 + 10 + 1 + 5 + record.tail.size());
+  WireWriter w(out);
+  w.Int(1, index);  // proto3 leaves a zero scalar out; the time message is always set
+  w.SecondsNanos(2, seconds, nanos);
   out->append(record.tail);
 }
 

@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "plugin/status_util.h"
 
 namespace grens::plugin {
@@ -73,9 +74,8 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     } else {
       // The whole message is one group in the log: one lock, one commit
       // callback, one answer.
-      std::vector<const v1::MonitoringEvent*> events(slot->request.events().pointer_begin(),
-                                                     slot->request.events().pointer_end());
-      pipeline_->DecideAll(events, slot->response.mutable_decisions(),
+      pipeline_->DecideAll(absl::MakeConstSpan(slot->request.events().data(), slot->request.events_size()),
+                           slot->response.mutable_decisions(),
                            [this, slot](absl::Status status) { OnDecided(slot, true, std::move(status)); });
     }
     absl::MutexLock lock(&mu_);

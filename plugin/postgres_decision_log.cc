@@ -29,7 +29,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "plugin/checkpoint.h"
 #include "plugin/group_commit_log.h"
 #include "plugin/decision_record.h"
@@ -109,10 +108,14 @@ class PostgresDecisionLog final : public GroupCommitLog {
   absl::Time last_prune_check_;
   int64_t first_unpruned_;
   absl::Status fatal_;  // set once the tail contradicts the frontier
+  // Why the database is away, if it is: what Close reports and what the queue
+  // refuses new appends with. Writer thread only, like fatal_.
+  absl::Status unavailable_;
 
-  absl::Mutex mu_;
-  absl::Status unavailable_ ABSL_GUARDED_BY(mu_);  // why the database is away, if it is
-
+  void SetUnavailable(absl::Status refused) {
+    unavailable_ = refused;
+    queue().SetRefusal(std::move(refused));
+  }
 };
 
 
@@ -133,7 +136,6 @@ absl::Status PostgresDecisionLog::Run() {
   }
   absl::Status status = absl::OkStatus();
   if (conn_ == nullptr) {
-    absl::MutexLock lock(&mu_);
     status = fatal_.ok() ? unavailable_ : fatal_;
   } else if (frontier_.size() > last_checkpoint_size_) {
     status = WriteCheckpoint();
@@ -244,11 +246,7 @@ void PostgresDecisionLog::Disconnect(const absl::Status& cause, std::vector<Grou
   const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", cause.message()));
   Log(LogLevel::kWarn, "decision log: lost the database; refusing decisions until it is back",
       {{"origin", chain_.origin}, {"error", std::string(cause.message())}});
-  {
-    absl::MutexLock lock(&mu_);
-    unavailable_ = refused;
-  }
-  queue().SetRefusal(refused);
+  SetUnavailable(refused);
   queue().Answer(std::move(batch), refused);
   queue().Answer(queue().TakeAll(), refused);
 }
@@ -258,9 +256,7 @@ bool PostgresDecisionLog::Reconnect() {
   while (true) {
     const absl::Status status = fatal_.ok() ? ConnectAndResync() : fatal_;
     if (status.ok()) {
-      queue().SetRefusal(absl::OkStatus());
-      absl::MutexLock lock(&mu_);
-      unavailable_ = absl::OkStatus();
+      SetUnavailable(absl::OkStatus());
       Log(LogLevel::kInfo, "decision log: the database is back; accepting decisions again",
           {{"origin", chain_.origin}, {"size", absl::StrCat(frontier_.size())}});
       return true;
@@ -271,11 +267,7 @@ bool PostgresDecisionLog::Reconnect() {
           {{"origin", chain_.origin}, {"error", std::string(status.message())}});
     }
     const absl::Status refused = absl::UnavailableError(absl::StrCat("decision log: ", status.message()));
-    queue().SetRefusal(refused);
-    {
-      absl::MutexLock lock(&mu_);
-      unavailable_ = refused;
-    }
+    SetUnavailable(refused);
     // A fatal log waits only for Close; otherwise retry after the backoff.
     if (queue().AwaitClose(fatal_.ok() ? backoff : absl::InfiniteDuration())) return false;
     backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
