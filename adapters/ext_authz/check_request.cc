@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "adapters/event_util.h"
 #include "adapters/ext_authz/http_call.h"
 
 namespace grens::adapters {
@@ -64,11 +65,7 @@ absl::Status SetTime(const AttributeContext::Request& request, absl::Time receiv
     *event->mutable_occurred_at() = request.time();
     return absl::OkStatus();
   }
-  const absl::Duration since_epoch = received_at - absl::UnixEpoch();
-  event->mutable_occurred_at()->set_seconds(absl::ToInt64Seconds(since_epoch));
-  event->mutable_occurred_at()->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(absl::ToInt64Seconds(since_epoch)))));
-  event->set_occurred_at_is_receipt_time(true);
+  SetOccurredAt(received_at, /*receipt_time=*/true, event);
   return absl::OkStatus();
 }
 

@@ -118,15 +118,15 @@ v1::MonitoringEvent NewActivityEvent(const Activity& act, v1::Category category,
   e.set_id(act.unique);
   auto& a = *e.mutable_attributes();
   a["event_name"] = name;
-  if (!act.application.empty()) a["application"] = act.application;
-  if (!act.unique.empty()) a["unique_qualifier"] = act.unique;
+  SetAttribute("application", act.application, &e);
+  SetAttribute("unique_qualifier", act.unique, &e);
   return e;
 }
 
 void CopyParams(const Params& params, absl::Span<const absl::string_view> names, v1::MonitoringEvent* e) {
   for (absl::string_view name : names) {
     const std::string value = Param(params, name);
-    if (!value.empty()) (*e->mutable_attributes())[std::string(name)] = value;
+    SetAttribute(name, value, e);
   }
 }
 

@@ -46,9 +46,9 @@ void AddRoom(const Room& room, absl::string_view event_name, v1::MonitoringEvent
   auto& a = *e->mutable_attributes();
   a["event_name"] = std::string(event_name);
   a["room_jid"] = room.jid;
-  if (!room.name.empty()) a["room_name"] = room.name;
+  SetAttribute("room_name", room.name, e);
   if (room.breakout) a["is_breakout"] = "true";
-  if (!room.breakout_id.empty()) a["breakout_room_id"] = room.breakout_id;
+  SetAttribute("breakout_room_id", room.breakout_id, e);
 }
 
 // The occupant's identity: the JWT user id, else its e-mail, else the

@@ -49,9 +49,9 @@ v1::MonitoringEvent Event(const Envelope& env, v1::Category category, absl::stri
   e.set_id(env.idempotency_key);
   auto& a = *e.mutable_attributes();
   a["event_type"] = env.event_type;
-  if (!env.idempotency_key.empty()) a["idempotency_key"] = env.idempotency_key;
-  if (!env.session_id.empty()) a["session_id"] = env.session_id;
-  if (!env.fqn.empty()) a["fqn"] = env.fqn;
+  SetAttribute("idempotency_key", env.idempotency_key, &e);
+  SetAttribute("session_id", env.session_id, &e);
+  SetAttribute("fqn", env.fqn, &e);
   return e;
 }
 
@@ -92,11 +92,11 @@ absl::Status Participant(const FieldReader& root, const Envelope& env, std::vect
   v1::MonitoringEvent e = Event(env, v1::CATEGORY_ATTENDANCE, subject);
   auto& a = *e.mutable_attributes();
   GRENS_ASSIGN_OR_RETURN(std::string moderator, Flag(data, "moderator"));
-  if (!moderator.empty()) a["moderator"] = moderator;
+  SetAttribute("moderator", moderator, &e);
   GRENS_ASSIGN_OR_RETURN(std::string breakout, Flag(data, "isBreakout"));
   if (breakout == "true") a["is_breakout"] = breakout;
   GRENS_ASSIGN_OR_RETURN(std::string reason, data.OptionalString("disconnectReason"));
-  if (!reason.empty()) a["disconnect_reason"] = reason;
+  SetAttribute("disconnect_reason", reason, &e);
   out->push_back(std::move(e));
   return absl::OkStatus();
 }

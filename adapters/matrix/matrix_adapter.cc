@@ -64,21 +64,18 @@ absl::StatusOr<v1::MonitoringEvent> Base(const FieldReader& ev, const Context& c
     (*e.mutable_attributes())["event_id"] = event_id;
   }
   GRENS_ASSIGN_OR_RETURN(std::string room, ev.OptionalString("room_id"));
-  if (!room.empty()) (*e.mutable_attributes())["room_id"] = room;
-  if (!ctx.txn_id.empty()) (*e.mutable_attributes())["txn_id"] = ctx.txn_id;
+  SetAttribute("room_id", room, &e);
+  SetAttribute("txn_id", ctx.txn_id, &e);
   return e;
 }
 
 absl::Status Message(const FieldReader& ev, const Context& ctx, absl::string_view sender) {
   GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, Base(ev, ctx, v1::CATEGORY_MESSAGE_CONTENT, sender));
   GRENS_ASSIGN_OR_RETURN(std::string msgtype, ev.OptionalString("content.msgtype"));
-  if (!msgtype.empty()) (*e.mutable_attributes())["msgtype"] = msgtype;
+  SetAttribute("msgtype", msgtype, &e);
   for (absl::string_view field : {"body", "formatted_body"}) {
     GRENS_ASSIGN_OR_RETURN(std::string text, ev.OptionalString(absl::StrCat("content.", field)));
-    if (text.empty()) continue;
-    v1::ContentField* c = e.add_content();
-    c->set_name(std::string(field));
-    c->set_text(std::move(text));
+    AddContent(field, text, &e);
   }
   ctx.out->push_back(std::move(e));
   return absl::OkStatus();
@@ -88,7 +85,7 @@ absl::Status Message(const FieldReader& ev, const Context& ctx, absl::string_vie
 absl::Status Encrypted(const FieldReader& ev, const Context& ctx, absl::string_view sender) {
   GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, Base(ev, ctx, v1::CATEGORY_MESSAGE_METADATA, sender));
   GRENS_ASSIGN_OR_RETURN(std::string algorithm, ev.OptionalString("content.algorithm"));
-  if (!algorithm.empty()) (*e.mutable_attributes())["algorithm"] = algorithm;
+  SetAttribute("algorithm", algorithm, &e);
   ctx.out->push_back(std::move(e));
   return absl::OkStatus();
 }

@@ -38,17 +38,12 @@ v1::MonitoringEvent PostEvent(const Post& post) {
   v1::MonitoringEvent e =
       NewEvent(kPlatform, v1::CATEGORY_MESSAGE_CONTENT, post.user_id, post.when.at, post.when.receipt);
   e.set_id(post.post_id);
-  auto& a = *e.mutable_attributes();
-  a["source"] = "outgoing_webhook";
-  if (!post.post_id.empty()) a["post_id"] = post.post_id;
-  if (!post.channel_id.empty()) a["channel_id"] = post.channel_id;
-  if (!post.team_id.empty()) a["team_id"] = post.team_id;
-  if (!post.trigger_word.empty()) a["trigger_word"] = post.trigger_word;
-  if (!post.text.empty()) {
-    v1::ContentField* c = e.add_content();
-    c->set_name("text");
-    c->set_text(post.text);
-  }
+  SetAttribute("source", "outgoing_webhook", &e);
+  SetAttribute("post_id", post.post_id, &e);
+  SetAttribute("channel_id", post.channel_id, &e);
+  SetAttribute("team_id", post.team_id, &e);
+  SetAttribute("trigger_word", post.trigger_word, &e);
+  AddContent("text", post.text, &e);
   return e;
 }
 

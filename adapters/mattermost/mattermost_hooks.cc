@@ -51,10 +51,6 @@ absl::StatusOr<EventTime> FirstTime(const FieldReader& root, const FieldReader* 
   return TimeOrReceipt(root, "timestamp", TimeFormat::kUnixMillis, received_at);
 }
 
-void Put(v1::MonitoringEvent* e, absl::string_view key, const std::string& value) {
-  if (!value.empty()) (*e->mutable_attributes())[std::string(key)] = value;
-}
-
 absl::Status PostHook(const FieldReader& root, const std::string& hook, absl::Time received_at,
                       std::vector<v1::MonitoringEvent>* out) {
   GRENS_ASSIGN_OR_RETURN(FieldReader post, root.Sub("post"));
@@ -70,18 +66,14 @@ absl::Status PostHook(const FieldReader& root, const std::string& hook, absl::Ti
                                    author, when->at, when->receipt);
   GRENS_ASSIGN_OR_RETURN(std::string post_id, post.OptionalString("id"));
   e.set_id(post_id);
-  Put(&e, "hook", hook);
-  Put(&e, "post_id", post_id);
+  SetAttribute("hook", hook, &e);
+  SetAttribute("post_id", post_id, &e);
   GRENS_ASSIGN_OR_RETURN(std::string channel, post.OptionalString("channel_id"));
-  Put(&e, "channel_id", channel);
+  SetAttribute("channel_id", channel, &e);
   GRENS_ASSIGN_OR_RETURN(std::string thread, post.OptionalString("root_id"));
-  Put(&e, "root_id", thread);
+  SetAttribute("root_id", thread, &e);
   GRENS_ASSIGN_OR_RETURN(std::string message, post.OptionalString("message"));
-  if (!deleted && !message.empty()) {
-    v1::ContentField* c = e.add_content();
-    c->set_name("message");
-    c->set_text(std::move(message));
-  }
+  if (!deleted) AddContent("message", message, &e);
   out->push_back(std::move(e));
   return absl::OkStatus();
 }
@@ -96,10 +88,10 @@ absl::StatusOr<v1::MonitoringEvent> Status(const FieldReader& root, const std::s
   const bool idle = status == "away" && !manual;
   v1::MonitoringEvent e =
       NewEvent(kPlatform, idle ? v1::CATEGORY_ACTIVITY : v1::CATEGORY_PRESENCE, user, when.at, when.receipt);
-  Put(&e, "status", status);
+  SetAttribute("status", status, &e);
   if (idle && root.Find("status.last_activity_at") != nullptr) {
     GRENS_ASSIGN_OR_RETURN(absl::Time last, root.Time("status.last_activity_at", TimeFormat::kUnixMillis));
-    Put(&e, "last_activity_at", absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", last, absl::UTCTimeZone()));
+    SetAttribute("last_activity_at", absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", last, absl::UTCTimeZone()), &e);
   }
   return e;
 }
@@ -127,11 +119,11 @@ absl::Status TranslateHook(const FieldReader& root, absl::Time received_at, std:
     if (hook == "UserHasLoggedIn") category = v1::CATEGORY_ACTIVITY;
     e = NewEvent(kPlatform, category, user, when.at, when.receipt);
   }
-  Put(&e, "hook", hook);
+  SetAttribute("hook", hook, &e);
   GRENS_ASSIGN_OR_RETURN(std::string channel, root.OptionalString("channel_id"));
-  Put(&e, "channel_id", channel);
+  SetAttribute("channel_id", channel, &e);
   GRENS_ASSIGN_OR_RETURN(std::string team, root.OptionalString("team_id"));
-  Put(&e, "team_id", team);
+  SetAttribute("team_id", team, &e);
   out->push_back(std::move(e));
   return absl::OkStatus();
 }

@@ -219,10 +219,7 @@ absl::StatusOr<v1::MonitoringEvent> UserChange(const FieldReader& event, const E
   GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, Start(event, envelope, v1::CATEGORY_PRESENCE, id, received_at));
   if (e.occurred_at_is_receipt_time()) {
     GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> updated, OptionalTime(user, "updated", TimeFormat::kUnixSeconds));
-    if (updated.has_value()) {
-      v1::MonitoringEvent timed = NewEvent(kPlatform, v1::CATEGORY_PRESENCE, id, *updated);
-      e = std::move(timed);
-    }
+    if (updated.has_value()) SetOccurredAt(*updated, /*receipt_time=*/false, &e);
   }
   GRENS_RETURN_IF_ERROR(CommonAttributes(event, envelope, &e));
   GRENS_ASSIGN_OR_RETURN(const std::string tz, user.OptionalString("tz"));
