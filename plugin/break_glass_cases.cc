@@ -13,15 +13,13 @@
 #include "plugin/ed25519.h"
 #include "policy/break_glass.h"
 #include "policy/file_util.h"
+#include "policy/names.h"
 #include "policy/yaml_proto.h"
 
 namespace grens::plugin {
 namespace {
 
-std::string CategoryName(int category) {
-  std::string name = v1::Category_Name(static_cast<v1::Category>(category));
-  return name.rfind("CATEGORY_", 0) == 0 ? name.substr(9) : name;
-}
+using policy::CategoryName;
 
 bool IsCaseFile(const std::string& name) {
   if (name.empty() || name[0] == '.') return false;

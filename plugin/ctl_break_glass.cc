@@ -23,11 +23,15 @@
 #include "policy/break_glass.h"
 #include "policy/durations.h"
 #include "policy/file_util.h"
+#include "policy/names.h"
 #include "policy/policy_loader.h"
 #include "policy/yaml_proto.h"
 
 namespace grens::plugin {
 namespace {
+
+using policy::CategoryName;
+using policy::Utc;
 
 constexpr char kUsageText[] =
     "usage:\n"
@@ -41,11 +45,6 @@ int Fail(int code, const std::string& message) {
   std::fprintf(stderr, "grensctl break-glass: %s\n", message.c_str());
   if (code == kUsage) std::fputs(kUsageText, stderr);
   return code;
-}
-
-std::string CategoryName(int category) {
-  std::string name = v1::Category_Name(static_cast<v1::Category>(category));
-  return name.rfind("CATEGORY_", 0) == 0 ? name.substr(9) : name;
 }
 
 // A YAML double-quoted scalar.
@@ -64,11 +63,6 @@ std::string Quote(absl::string_view s) {
     }
   }
   return out + "\"";
-}
-
-std::string Utc(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ",
-                          absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()), absl::UTCTimeZone());
 }
 
 // The case as YAML (or text proto, by the file's extension).

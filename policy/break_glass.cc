@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "policy/durations.h"
+#include "policy/names.h"
 
 namespace grens::policy {
 namespace {
@@ -18,20 +19,6 @@ namespace {
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw key follows.
 constexpr char kEd25519SpkiPrefix[] = "\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00";
 constexpr size_t kEd25519SpkiPrefixSize = 12;
-
-std::string CategoryName(int category) {
-  std::string name = v1::Category_Name(static_cast<v1::Category>(category));
-  return name.rfind("CATEGORY_", 0) == 0 ? name.substr(9) : name;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-// RFC 3339 in UTC with a 'Z' (fractional seconds only when present).
-std::string Utc(const google::protobuf::Timestamp& ts) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", ToTime(ts), absl::UTCTimeZone());
-}
 
 std::string Quoted(absl::string_view text) { return absl::StrCat("\"", absl::CEscape(text), "\""); }
 

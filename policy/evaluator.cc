@@ -11,16 +11,12 @@
 #include "policy/compiled_policy.h"
 #include "policy/compiled_policy_internal.h"
 #include "policy/durations.h"
+#include "policy/names.h"
 
 namespace grens::policy {
 namespace {
 
 using Impl = CompiledPolicyImpl;
-
-std::string CategoryName(int category) {
-  std::string name = v1::Category_Name(static_cast<v1::Category>(category));
-  return name.rfind("CATEGORY_", 0) == 0 ? name.substr(9) : name;
-}
 
 std::string MaskNames(uint32_t mask, std::string (*name)(int)) {
   std::vector<std::string> names;
@@ -41,10 +37,6 @@ std::string GroupNames(const Impl& impl, uint64_t mask) {
     if (mask & (uint64_t{1} << i)) names.push_back(impl.group_names[i]);
   }
   return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
 void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
