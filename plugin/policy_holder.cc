@@ -76,12 +76,8 @@ ReloadOutcome PolicyHolder::Reload(v1::PolicyTrigger trigger) {
   if (outcome.loaded.policy != nullptr && outcome.revision == outcome.previous_revision) {
     outcome.unchanged = true;
     Log(LogLevel::kInfo, "policy unchanged", {{"revision", outcome.revision}, {"trigger", TriggerName(trigger)}});
-    v1::PolicyChange change;
-    change.set_revision(outcome.revision);
-    change.set_previous_revision(outcome.previous_revision);
-    change.set_trigger(trigger);
+    v1::PolicyChange change = ChangeOf(outcome, trigger);
     change.set_policy_id(outcome.loaded.policy->policy().id());
-    change.set_source_path(path_);
     absl::StatusOr<int64_t> logged = log_->AppendAndWait(MakePolicyChangeRecord(v1::RECORD_KIND_POLICY_RELOADED, change));
     if (!logged.ok()) Log(LogLevel::kError, "cannot record the reload", {{"error", std::string(logged.status().message())}});
   } else if (outcome.loaded.policy == nullptr || !Activate(&outcome, trigger)) {
@@ -94,13 +90,18 @@ ReloadOutcome PolicyHolder::Reload(v1::PolicyTrigger trigger) {
   return outcome;
 }
 
-bool PolicyHolder::Activate(ReloadOutcome* outcome, v1::PolicyTrigger trigger) {
+v1::PolicyChange PolicyHolder::ChangeOf(const ReloadOutcome& outcome, v1::PolicyTrigger trigger) const {
   v1::PolicyChange change;
-  change.set_revision(outcome->revision);
-  change.set_previous_revision(outcome->previous_revision);
+  change.set_revision(outcome.revision);
+  change.set_previous_revision(outcome.previous_revision);
   change.set_trigger(trigger);
-  change.set_policy_id(outcome->loaded.policy->policy().id());
   change.set_source_path(path_);
+  return change;
+}
+
+bool PolicyHolder::Activate(ReloadOutcome* outcome, v1::PolicyTrigger trigger) {
+  v1::PolicyChange change = ChangeOf(*outcome, trigger);
+  change.set_policy_id(outcome->loaded.policy->policy().id());
   // The activation is recorded before any decision can cite the new revision.
   absl::StatusOr<int64_t> logged = log_->AppendAndWait(MakePolicyChangeRecord(v1::RECORD_KIND_POLICY_ACTIVATED, change));
   if (!logged.ok()) {
@@ -142,11 +143,7 @@ void PolicyHolder::Reject(const ReloadOutcome& outcome, v1::PolicyTrigger trigge
   Log(LogLevel::kError, "policy rejected; the active policy stays",
       {{"path", path_}, {"revision", outcome.revision}, {"active_revision", outcome.previous_revision},
        {"trigger", TriggerName(trigger)}, {"reason", reason}});
-  v1::PolicyChange change;
-  change.set_revision(outcome.revision);
-  change.set_previous_revision(outcome.previous_revision);
-  change.set_trigger(trigger);
-  change.set_source_path(path_);
+  v1::PolicyChange change = ChangeOf(outcome, trigger);
   change.set_rejection(reason);
   absl::StatusOr<int64_t> logged = log_->AppendAndWait(MakePolicyChangeRecord(v1::RECORD_KIND_POLICY_REJECTED, change));
   if (!logged.ok()) Log(LogLevel::kError, "cannot record the rejection", {{"error", std::string(logged.status().message())}});

@@ -111,6 +111,8 @@ class PolicyHolder {
 
  private:
   void Reject(const ReloadOutcome& outcome, v1::PolicyTrigger trigger);
+  // The policy-change record's facts every kind shares: revisions, trigger, source.
+  v1::PolicyChange ChangeOf(const ReloadOutcome& outcome, v1::PolicyTrigger trigger) const;
   void CheckSignatures(ReloadOutcome* outcome) const;
   bool Activate(ReloadOutcome* outcome, v1::PolicyTrigger trigger) ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
   // Brings the cases up to date for `active` (re-reading the files when
