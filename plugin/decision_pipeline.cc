@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/random/random.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/decision_record.h"
 
@@ -57,7 +56,8 @@ DecisionPipeline::DecisionPipeline(const PolicyHolder* policies, DecisionLog* lo
       limits_(std::move(limits)),
       metrics_(metrics) {}
 
-absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options options) const {
+absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options options, RefusalReason* reason) const {
+  if (reason != nullptr) *reason = RefusalReason::kInvalidEvent;
   if (!v1::Category_IsValid(e.category())) {
     return absl::InvalidArgumentError(absl::StrCat("event.category: unknown value ", e.category()));
   }
@@ -77,6 +77,7 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
   if (e.requested_retention().seconds() < 0) return absl::InvalidArgumentError("event.requested_retention: negative");
   for (int i = 0; i < e.content_size(); ++i) {
     if (static_cast<int64_t>(e.content(i).text().size()) > limits_.max_content_bytes()) {
+      if (reason != nullptr) *reason = RefusalReason::kContentTooLarge;
       return absl::InvalidArgumentError(absl::StrCat("event.content[", i, "].text: ", e.content(i).text().size(),
                                                      " bytes exceed the limit of ", limits_.max_content_bytes(),
                                                      " (limits.max_content_bytes)"));
@@ -86,11 +87,9 @@ absl::Status DecisionPipeline::Validate(const v1::MonitoringEvent& e, Options op
 }
 
 absl::Status DecisionPipeline::Admit(const v1::MonitoringEvent& event, Options options) const {
-  absl::Status valid = Validate(event, options);
-  if (!valid.ok()) {
-    Refused(absl::StrContains(valid.message(), "limits.max_content_bytes") ? RefusalReason::kContentTooLarge
-                                                                           : RefusalReason::kInvalidEvent);
-  }
+  RefusalReason reason;
+  absl::Status valid = Validate(event, options, &reason);
+  if (!valid.ok()) Refused(reason);
   return valid;
 }
 

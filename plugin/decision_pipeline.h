@@ -77,7 +77,9 @@ class DecisionPipeline {
   }
 
   // The checks Decide applies to an event; OK or InvalidArgument naming the field.
-  absl::Status Validate(const v1::MonitoringEvent& event, Options options) const;
+  // `reason`, if given, says which refusal a failure is (content too large or
+  // an invalid event).
+  absl::Status Validate(const v1::MonitoringEvent& event, Options options, RefusalReason* reason = nullptr) const;
 
  private:
   // Gives `decision` its id, appends its record and calls `done` once durable;

@@ -46,15 +46,16 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
         return;
       }
       slot = slots_.back().get();
-      const absl::Status refused = Admit(slot->request);
+      Refusal why = Refusal::kNone;
+      const absl::Status refused = Admit(slot->request, &why);
       if (!refused.ok()) {
         slots_.pop_back();
-        if (absl::IsResourceExhausted(refused) && refused.message().find("max_stream_messages") != absl::string_view::npos) {
+        if (why == Refusal::kStreamTooLong) {
           reads_done_ = true;  // read no further; answer what was accepted, then refuse
           over_limit_ = true;
           if (limits_.in_flight != nullptr) limits_.in_flight->CountStreamRefusal();
         } else {
-          if (absl::IsResourceExhausted(refused)) pipeline_->Refused(RefusalReason::kTooManyEvents);
+          if (why == Refusal::kTooManyEvents) pipeline_->Refused(RefusalReason::kTooManyEvents);
           failed_ = true;
           if (error_.ok()) error_ = refused;
         }
@@ -118,19 +119,25 @@ class StreamReactor final : public grpc::ServerBidiReactor<v1::EvaluateStreamReq
     bool decided = false;
   };
 
-  // OK, or why `request` is refused before any of its events is judged: the
-  // stream's length limit, an oversized batch, or both forms at once.
-  absl::Status Admit(const v1::EvaluateStreamRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  enum class Refusal { kNone, kBothForms, kTooManyEvents, kStreamTooLong };
+
+  // OK, or why `request` is refused before any of its events is judged (and
+  // `why` says which): both forms at once, an oversized batch, or the
+  // stream's length limit.
+  absl::Status Admit(const v1::EvaluateStreamRequest& request, Refusal* why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const int64_t n = request.events().empty() ? 1 : request.events_size();
     if (!request.events().empty() && request.has_event()) {
+      *why = Refusal::kBothForms;
       return absl::InvalidArgumentError("request: set either event or events, not both");
     }
     if (limits_.max_events_per_message > 0 && n > limits_.max_events_per_message) {
+      *why = Refusal::kTooManyEvents;
       return absl::ResourceExhaustedError(absl::StrCat("events: ", n, " events in one message exceed "
                                                        "limits.max_events_per_payload (",
                                                        limits_.max_events_per_message, ")"));
     }
     if (limits_.max_stream_messages > 0 && received_ + n > limits_.max_stream_messages) {
+      *why = Refusal::kStreamTooLong;
       return absl::ResourceExhaustedError("limits.max_stream_messages");
     }
     return absl::OkStatus();
