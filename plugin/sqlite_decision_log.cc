@@ -42,8 +42,10 @@
 #include "absl/synchronization/mutex.h"
 #include "plugin/checkpoint.h"
 #include "plugin/decision_record.h"
+#include "plugin/log_reader.h"
 #include "plugin/merkle.h"
 #include "plugin/process_log.h"
+#include "plugin/sqlite_log_store.h"
 #include "plugin/sqlite_util.h"
 #include "plugin/wal_checkpointer.h"
 #include "plugin/group_commit_log.h"
@@ -294,42 +296,6 @@ absl::Status SqliteDecisionLog::PruneIfDue() {
   return absl::OkStatus();
 }
 
-// Rebuilds the tree from the stored leaf hashes, checking that indices are
-// contiguous and that every stored checkpoint matches the rebuilt tree.
-absl::Status Rebuild(SqliteDb* db, MerkleFrontier* frontier, int64_t* last_checkpoint) {
-  absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> checkpoints = ReadCheckpointRoots(db);
-  if (!checkpoints.ok()) return checkpoints.status();
-  size_t next_checkpoint = 0;
-  auto check = [&]() -> absl::Status {
-    while (next_checkpoint < checkpoints->size() && (*checkpoints)[next_checkpoint].first == frontier->size()) {
-      if (HashToBytes(frontier->Root()) != (*checkpoints)[next_checkpoint].second) {
-        return absl::DataLossError(absl::StrCat("decision log does not match its checkpoint of size ",
-                                                frontier->size(), ": records were changed"));
-      }
-      *last_checkpoint = frontier->size();
-      ++next_checkpoint;
-    }
-    return absl::OkStatus();
-  };
-  absl::Status status = ForEachLeafHash(db, [&](int64_t index, absl::string_view leaf) -> absl::Status {
-    GRENS_RETURN_IF_ERROR(check());
-    if (index != frontier->size()) {
-      return absl::DataLossError(absl::StrCat("decision log record ", frontier->size(), " is missing"));
-    }
-    absl::StatusOr<Hash> hash = HashFromBytes(leaf);
-    if (!hash.ok()) return absl::DataLossError(absl::StrCat("record ", index, ": bad leaf hash"));
-    frontier->Append(*hash);
-    return absl::OkStatus();
-  });
-  GRENS_RETURN_IF_ERROR(status);
-  GRENS_RETURN_IF_ERROR(check());
-  if (next_checkpoint < checkpoints->size()) {
-    return absl::DataLossError(absl::StrCat("decision log has ", frontier->size(), " records but a checkpoint of size ",
-                                            (*checkpoints)[next_checkpoint].first, ": records were removed"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 std::string DecisionLogPath(const std::string& data_dir) { return data_dir + "/decisions.db"; }
@@ -355,7 +321,8 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteD
   GRENS_RETURN_IF_ERROR(db->SetMeta("public_key", signer->public_key()));
   MerkleFrontier frontier;
   int64_t last_checkpoint = 0;
-  GRENS_RETURN_IF_ERROR(Rebuild(db.get(), &frontier, &last_checkpoint));
+  Hash last_leaf;  // the SQLite writer does not need it
+  GRENS_RETURN_IF_ERROR(RebuildFrontier(SqliteLogStoreOn(db.get()).get(), &frontier, &last_leaf, &last_checkpoint));
   // SQLite's own threshold (1000 pages), but copied back off the commit path.
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<WalCheckpointer> checkpointer,
                          WalCheckpointer::Start(DecisionLogPath(options.data_dir), 1000));

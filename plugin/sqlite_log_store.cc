@@ -16,7 +16,9 @@ namespace {
 // The LogStore of one SQLite decisions.db. External synchronization required.
 class SqliteLogStore final : public LogStore {
  public:
-  explicit SqliteLogStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit SqliteLogStore(std::unique_ptr<SqliteDb> db) : owned_(std::move(db)), db_(owned_.get()) {}
+  // Borrows `db`, which must outlive the store.
+  explicit SqliteLogStore(SqliteDb* db) : db_(db) {}
 
   absl::StatusOr<std::string> Origin() override { return db_->GetMeta("origin"); }
   absl::StatusOr<std::string> PublicKey() override { return db_->GetMeta("public_key"); }
@@ -81,7 +83,8 @@ class SqliteLogStore final : public LogStore {
     return s->status();
   }
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteDb> owned_;  // null when borrowed
+  SqliteDb* const db_;
 };
 
 }  // namespace
@@ -94,5 +97,7 @@ absl::StatusOr<std::unique_ptr<LogStore>> OpenSqliteLogStore(const std::string& 
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, false));
   return std::unique_ptr<LogStore>(new SqliteLogStore(std::move(db)));
 }
+
+std::unique_ptr<LogStore> SqliteLogStoreOn(SqliteDb* db) { return std::make_unique<SqliteLogStore>(db); }
 
 }  // namespace grens::plugin

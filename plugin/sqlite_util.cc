@@ -130,18 +130,4 @@ absl::StatusOr<std::string> SqliteDb::GetMeta(const std::string& key) {
   return std::string(s->ColumnBytes(0));
 }
 
-absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> ReadCheckpointRoots(SqliteDb* db) {
-  GRENS_ASSIGN_OR_RETURN(auto stmt, db->Prepare("SELECT tree_size, root FROM checkpoints ORDER BY tree_size"));
-  std::vector<std::pair<int64_t, std::string>> out;
-  while (stmt->StepRow()) out.emplace_back(stmt->ColumnInt(0), std::string(stmt->ColumnBytes(1)));
-  GRENS_RETURN_IF_ERROR(stmt->status());
-  return out;
-}
-
-absl::Status ForEachLeafHash(SqliteDb* db, const std::function<absl::Status(int64_t, absl::string_view)>& visit) {
-  GRENS_ASSIGN_OR_RETURN(auto stmt, db->Prepare("SELECT idx, leaf_hash FROM records ORDER BY idx"));
-  while (stmt->StepRow()) GRENS_RETURN_IF_ERROR(visit(stmt->ColumnInt(0), stmt->ColumnBytes(1)));
-  return stmt->status();
-}
-
 }  // namespace grens::plugin

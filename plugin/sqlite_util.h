@@ -85,13 +85,6 @@ class SqliteDb {
   std::map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
-// Stored checkpoints as (tree_size, root bytes), by increasing size.
-absl::StatusOr<std::vector<std::pair<int64_t, std::string>>> ReadCheckpointRoots(SqliteDb* db);
-
-// Calls `visit(index, leaf_hash_bytes)` for every record in index order; stops at
-// the first error it returns.
-absl::Status ForEachLeafHash(SqliteDb* db, const std::function<absl::Status(int64_t, absl::string_view)>& visit);
-
 }  // namespace grens::plugin
 
 #endif  // GRENS_PLUGIN_SQLITE_UTIL_H_
