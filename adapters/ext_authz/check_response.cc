@@ -53,13 +53,13 @@ std::string ToJson(const Struct& body) {
   return json;
 }
 
-// The decision id, effect and clauses for Envoy's access log.
-Struct Metadata(const v1::Decision& decision) {
+// The decision id, effect and clauses (comma-joined) for Envoy's access log.
+Struct Metadata(const v1::Decision& decision, const std::string& clauses) {
   Struct metadata;
   auto& fields = *metadata.mutable_fields();
   fields["grens_decision_id"].set_string_value(decision.decision_id());
   fields["grens_effect"].set_string_value(EffectName(decision.effect()));
-  fields["grens_clauses"].set_string_value(absl::StrJoin(Clauses(decision), ","));
+  fields["grens_clauses"].set_string_value(clauses);
   return metadata;
 }
 
@@ -80,12 +80,13 @@ std::string DenialBody(const v1::Decision& decision) {
   return ToJson(body);
 }
 
-// The x-grens-* headers of an allowed call.
-std::vector<std::pair<std::string, std::string>> AllowHeaders(const v1::Decision& decision) {
+// The x-grens-* headers of an allowed call; `clauses` comma-joined.
+std::vector<std::pair<std::string, std::string>> AllowHeaders(const v1::Decision& decision,
+                                                              const std::string& clauses) {
   std::vector<std::pair<std::string, std::string>> headers = {
       {"x-grens-decision-id", decision.decision_id()},
       {"x-grens-effect", EffectName(decision.effect())},
-      {"x-grens-clauses", absl::StrJoin(Clauses(decision), ",")},
+      {"x-grens-clauses", clauses},
   };
   const v1::Obligations& o = decision.obligations();
   if (o.retention_limited() && o.has_retain_until()) {
@@ -114,9 +115,10 @@ void RemoveClientHeaders(const CheckRequest& request, RepeatedPtrField<std::stri
 void AnswerDecision(const v1::Decision& decision, const CheckRequest& request, AnswerHeaders where,
                     CheckResponse* response) {
   response->Clear();
-  *response->mutable_dynamic_metadata() = Metadata(decision);
+  const std::vector<std::string> clauses = Clauses(decision);
+  const std::string joined = absl::StrJoin(clauses, ",");
+  *response->mutable_dynamic_metadata() = Metadata(decision, joined);
   if (decision.effect() != v1::EFFECT_ALLOW && decision.effect() != v1::EFFECT_ALLOW_WITH_OBLIGATIONS) {
-    const std::vector<std::string> clauses = Clauses(decision);
     response->mutable_status()->set_code(7);  // google.rpc.Code PERMISSION_DENIED
     response->mutable_status()->set_message(absl::StrCat("denied by the works agreement, clause ",
                                                          absl::StrJoin(clauses, ", "), " (decision ",
@@ -131,7 +133,7 @@ void AnswerDecision(const v1::Decision& decision, const CheckRequest& request, A
   response->mutable_status()->set_code(0);
   auto* ok = response->mutable_ok_response();
   RemoveClientHeaders(request, ok->mutable_headers_to_remove());
-  for (const auto& [key, value] : AllowHeaders(decision)) {
+  for (const auto& [key, value] : AllowHeaders(decision, joined)) {
     if (value.empty()) continue;  // Envoy drops empty headers anyway
     if (where != AnswerHeaders::kDownstream) AddHeader(ok->mutable_headers(), key, value);
     if (where != AnswerHeaders::kUpstream) AddHeader(ok->mutable_response_headers_to_add(), key, value);
