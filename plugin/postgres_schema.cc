@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "adapters/json.h"
 #include "policy/status_macros.h"
 
 namespace grens::plugin {
@@ -163,9 +164,17 @@ void EncodePostgresRecord(int32_t chain, int64_t index, const PreparedRecord& r,
   out->Int4(r.kind);
   out->Int4(r.effect);
   out->Int4(r.category);
-  for (const std::string* text : {&r.platform, &r.collector, &r.clause_ids}) out->Bytes(SafeText(*text));
+  for (const std::string* text : {&r.platform, &r.collector, &r.clause_ids}) {
+    // Almost always valid already: copied only when a byte must become '?'.
+    const bool clean = adapters::ValidUtf8Prefix(*text) == text->size() && text->find('\0') == std::string::npos;
+    if (clean) {
+      out->Bytes(*text);
+    } else {
+      out->Bytes(SafeText(*text));
+    }
+  }
   out->Bytes(body);
-  out->Bytes(HashToBytes(leaf));
+  out->Bytes(absl::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
 }
 
 absl::Status PrunePostgresRecords(PgConnection* conn, const PostgresChain& chain, int64_t from, int64_t through) {
