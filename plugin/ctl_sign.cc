@@ -21,11 +21,6 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-std::string DirName(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 }  // namespace
 
 int RunPolicyKeygen(const std::vector<std::string>& args) {
@@ -60,7 +55,7 @@ int RunPolicySign(const std::vector<std::string>& args) {
   absl::StatusOr<std::string> bytes = policy::ReadFileToString(file);
   if (!bytes.ok()) return Fail(kUsage, std::string(bytes.status().message()));
   const policy::LoadedPolicy loaded =
-      policy::LoadPolicyText(*bytes, policy::FormatForPath(file), file, DirName(file));
+      policy::LoadPolicyText(*bytes, policy::FormatForPath(file), file, policy::DirName(file));
   if (loaded.policy == nullptr) {
     return Fail(kFailed, absl::StrCat(file, ": not signed: grensd would not activate it: ", loaded.RejectionSummary()));
   }

@@ -18,11 +18,6 @@ std::string EffectName(v1::Effect effect) {
   return name.rfind("EFFECT_", 0) == 0 ? name.substr(7) : name;
 }
 
-std::string DirName(absl::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == absl::string_view::npos ? "." : std::string(path.substr(0, slash));
-}
-
 // The frozen clock of a case: `at`, or else the event's own time.
 absl::StatusOr<absl::Time> CaseTime(const v1::PolicyTestCase& c) {
   if (c.at().empty()) {
