@@ -25,7 +25,9 @@
 // about their record only after COMMIT returned. The WAL is copied back into
 // the database by a passive checkpoint on another connection (WalCheckpointer),
 // never inside a COMMIT; a checkpoint only moves committed pages, so it does
-// not change what survives a crash.
+// not change what survives a crash. Between batches the writer finishes what
+// that checkpoint left (WalCheckpointer::AfterCommit) so that the WAL is
+// rewound and overwritten in place instead of growing without bound.
 
 #include "plugin/sqlite_decision_log.h"
 
@@ -112,7 +114,11 @@ class SqliteDecisionLog final : public GroupCommitLog {
   // Used by the writer thread only (and the constructor/Close around it).
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<WalCheckpointer> wal_checkpointer_;
-  std::function<void(int)> wal_hook_ = [this](int frames) { wal_checkpointer_->Notify(frames); };
+  int wal_frames_ = 0;  // the WAL's size after the last commit
+  std::function<void(int)> wal_hook_ = [this](int frames) {
+    wal_frames_ = frames;
+    wal_checkpointer_->Notify(frames);
+  };
   std::unique_ptr<CheckpointSigner> signer_;
   MerkleFrontier frontier_;
   int64_t last_checkpoint_size_;
@@ -128,6 +134,7 @@ absl::Status SqliteDecisionLog::Run() {
   // Log the first failure and the recovery, not every batch.
   bool failing = false;
   bool checkpoint_failing = false;
+  bool rewind_failing = false;
   while (true) {
     bool closing = false;
     // Wake at least once per checkpoint interval so time-based checkpoints happen.
@@ -142,6 +149,13 @@ absl::Status SqliteDecisionLog::Run() {
         Log(LogLevel::kInfo, "decision log commits again", {{"size", absl::StrCat(frontier_.size())}});
       }
       failing = !committed.ok();
+      // After the batch is answered, so that no caller waits for the copy.
+      const absl::Status rewound = wal_checkpointer_->AfterCommit(db_.get(), wal_frames_);
+      if (!rewound.ok() && !rewind_failing) {
+        Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
+            {{"error", std::string(rewound.message())}});
+      }
+      rewind_failing = !rewound.ok();
     }
     if (CheckpointDue(frontier_.size(), last_checkpoint_size_, clock_->Now() - last_checkpoint_time_,
                       options_.checkpoint_every_records, options_.checkpoint_interval)) {

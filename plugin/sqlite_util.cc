@@ -84,6 +84,15 @@ void SqliteDb::OnWalCommit(std::function<void(int frames)>* hook) {
       hook);
 }
 
+absl::StatusOr<bool> SqliteDb::CheckpointWal() {
+  int wal_frames = 0;
+  int copied_frames = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied_frames);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) return LastError("WAL checkpoint");
+  return copied_frames == wal_frames;
+}
+
 absl::Status SqliteDb::Exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return absl::OkStatus();
@@ -127,7 +136,12 @@ absl::StatusOr<std::string> SqliteDb::GetMeta(const std::string& key) {
   s->Reset();
   s->BindText(1, key);
   if (!s->StepRow()) return absl::NotFoundError(absl::StrCat(path_, ": no '", key, "' in meta"));
-  return std::string(s->ColumnBytes(0));
+  std::string value(s->ColumnBytes(0));
+  // A cached statement left on a row keeps its read transaction open, and an
+  // open transaction makes every WAL checkpoint on this connection fail
+  // (SQLITE_LOCKED) and holds back the WAL's rewind for all others.
+  s->Reset();
+  return value;
 }
 
 }  // namespace grens::plugin

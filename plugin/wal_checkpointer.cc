@@ -12,6 +12,11 @@ absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const st
                                                                         int threshold_frames) {
   absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(path, false);
   if (!db.ok()) return db.status();
+  // A connection that has read nothing yet has not opened the WAL, and SQLite
+  // answers its checkpoints with "not in WAL mode" (-1 frames) and copies
+  // nothing; one read opens the WAL for good.
+  absl::Status opened = (*db)->Exec("SELECT count(*) FROM sqlite_master");
+  if (!opened.ok()) return opened;
   return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(*db), threshold_frames));
 }
 
@@ -30,9 +35,17 @@ WalCheckpointer::~WalCheckpointer() {
 }
 
 void WalCheckpointer::Notify(int frames) {
-  if (frames < threshold_frames_) return;
+  if (frames < requested_at_frames_) requested_at_frames_ = 0;  // the WAL was rewound
+  if (frames < threshold_frames_ || frames - requested_at_frames_ < threshold_frames_ / 4) return;
+  requested_at_frames_ = frames;
   absl::MutexLock lock(&mu_);
   wanted_ = true;
+}
+
+absl::Status WalCheckpointer::AfterCommit(SqliteDb* writer, int frames) {
+  if (frames < 2 * threshold_frames_) return absl::OkStatus();
+  absl::MutexLock run(&run_mu_);
+  return writer->CheckpointWal().status();
 }
 
 void WalCheckpointer::Run() {
@@ -48,7 +61,11 @@ void WalCheckpointer::Run() {
     // PASSIVE: copies what no reader still needs, never waits for the writer;
     // SQLite rewinds the WAL at the writer's next transaction once all of it
     // is copied. A failure only lets the WAL grow: it is logged, not fatal.
-    const absl::Status status = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    absl::Status status;
+    {
+      absl::MutexLock run(&run_mu_);
+      status = db_->CheckpointWal().status();
+    }
     if (!status.ok() && !failing) {
       Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
           {{"error", std::string(status.message())}});
