@@ -27,6 +27,8 @@ for _ in $(seq 400); do [ -s "$WORK/ready" ] && break; read -r -t 0.05 <> <(:) |
 ADDR="$(head -1 "$WORK/ready")"
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
+# The WAL must stay bounded under load (it is copied back and rewound).
+wal_kib() { local b; b="$(stat -c %s "$WORK/data/decisions.db-wal" 2>/dev/null || echo 0)"; echo $((b / 1024)); }
 pause() { read -r -t "$1" <> <(:) || true; }  # sleep without a child process
 
 pause 2
@@ -40,7 +42,7 @@ elapsed=0
 while kill -0 "$LOAD" 2>/dev/null; do
   pause "$SAMPLE"
   elapsed=$((elapsed + SAMPLE))
-  kill -0 "$LOAD" 2>/dev/null && echo "$elapsed $(rss_kib)" >>"$WORK/samples"
+  kill -0 "$LOAD" 2>/dev/null && echo "$elapsed $(rss_kib) $(wal_kib)" >>"$WORK/samples"
 done
 wait "$LOAD"
 pause 2
@@ -61,15 +63,15 @@ load = json.load(open(sys.argv[2]))
 idle_start, idle_end, disk_kib, minutes = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 readme = pathlib.Path(sys.argv[7])
 mib = lambda kib: f"{kib / 1024:.1f} MiB"
-after_first_minute = [rss for t, rss in samples if t > 60] or [rss for _, rss in samples]
-lines = ["| when | RSS |", "| --- | --- |", f"| idle, after start-up | {mib(idle_start)} |"]
-lines += [f"| {t} s under load | {mib(rss)} |" for t, rss in samples]
-lines += [f"| idle, after the load | {mib(idle_end)} |"]
+after_first_minute = [rss for t, rss, _ in samples if t > 60] or [rss for _, rss, _ in samples]
+lines = ["| when | RSS | WAL file |", "| --- | --- | --- |", f"| idle, after start-up | {mib(idle_start)} | |"]
+lines += [f"| {t} s under load | {mib(rss)} | {mib(wal)} |" for t, rss, wal in samples]
+lines += [f"| idle, after the load | {mib(idle_end)} | |"]
 growth = after_first_minute[-1] - after_first_minute[0]
 rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=readme.parent).stdout.strip()
 head = (f"grensd with the Dutch agreement and the durable SQLite log, {minutes} minutes at 64 unary calls in flight "
         f"({load['calls_per_s']:,.0f} calls/s, {load['calls_per_s'] * float(minutes) * 60:,.0f} decisions, log on disk "
-        f"{mib(disk_kib)}); commit {rev}. From the first sample after one minute to the last: "
+        f"{mib(disk_kib)}, largest WAL sampled {mib(max(w for _, _, w in samples))}); commit {rev}. From the first sample after one minute to the last: "
         f"{'+' if growth >= 0 else ''}{growth / 1024:.1f} MiB.")
 replace_section(readme, "memory", f"{head}\n\n" + "\n".join(lines))
 EOF
