@@ -4,6 +4,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "plugin/decision_record.h"
+
 namespace grens::plugin {
 
 GroupCommitLog::GroupCommitLog(int64_t committed, DecisionLogMetrics* metrics)
@@ -36,6 +39,18 @@ bool CheckpointDue(int64_t size, int64_t last_checkpoint_size, absl::Duration si
   const int64_t unsigned_records = size - last_checkpoint_size;
   if (unsigned_records <= 0) return false;
   return unsigned_records >= every_records || since_last_checkpoint >= interval;
+}
+
+std::vector<CommitQueue::Group> PrunedRecordBatch(int64_t first, int64_t last, int64_t count, absl::Time cutoff) {
+  v1::LogRecord record;
+  record.set_kind(v1::RECORD_KIND_LOG_PRUNED);
+  record.set_note(absl::StrCat("pruned records ", first, "-", last, " (", count, " records older than ",
+                               absl::FormatTime(absl::RFC3339_sec, cutoff, absl::UTCTimeZone()),
+                               "): attributes removed, leaf hashes kept"));
+  std::vector<CommitQueue::Group> batch(1);
+  batch[0].records.push_back(PrepareRecord(std::move(record)));
+  batch[0].done = [](absl::StatusOr<int64_t>) {};
+  return batch;
 }
 
 }  // namespace grens::plugin

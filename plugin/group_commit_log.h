@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -59,6 +60,11 @@ class GroupCommitLog : public DecisionLog {
 // last checkpoint.
 bool CheckpointDue(int64_t size, int64_t last_checkpoint_size, absl::Duration since_last_checkpoint,
                    int64_t every_records, absl::Duration interval);
+
+// The one-group batch holding the LOG_PRUNED record that states a prune of
+// the `count` records [first, last], those older than `cutoff`. It commits in
+// the prune's own transaction and answers nobody.
+std::vector<CommitQueue::Group> PrunedRecordBatch(int64_t first, int64_t last, int64_t count, absl::Time cutoff);
 
 }  // namespace grens::plugin
 

@@ -7,13 +7,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "plugin/clock.h"
 #include "plugin/decision_log.h"
-#include "plugin/log_metrics.h"
+#include "plugin/log_options.h"
 
 namespace grens::plugin {
 
-struct PostgresDecisionLogOptions {
+struct PostgresDecisionLogOptions : LogOptions {
   // libpq connection string or URI of the shared database.
   std::string dsn;
   // This sidecar's chain in the database and its identity in checkpoints;
@@ -23,19 +22,8 @@ struct PostgresDecisionLogOptions {
   // create_signing_key is set. A chain stays bound to the key it began with.
   std::string signing_key_file;
   bool create_signing_key = false;
-  int64_t checkpoint_every_records = 10000;
-  absl::Duration checkpoint_interval = absl::Seconds(60);
-  // Most records per group-commit transaction.
-  int max_batch = 4096;
-  // As in SqliteDecisionLogOptions: older records lose body and attribute
-  // columns and keep their leaf hashes; zero keeps everything.
-  absl::Duration retention = absl::ZeroDuration();
   // Longest wait between reconnection attempts while the database is away.
   absl::Duration max_reconnect_backoff = absl::Seconds(2);
-  // Time source for record and checkpoint times; must outlive the log. Null = wall clock.
-  const Clock* clock = nullptr;
-  // Commit latency, batch size, queue depth; must outlive the log. May be null.
-  DecisionLogMetrics* metrics = nullptr;
 };
 
 // Opens this sidecar's chain in a shared PostgreSQL database (schema in

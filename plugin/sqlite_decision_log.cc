@@ -297,15 +297,7 @@ absl::Status SqliteDecisionLog::PruneIfDue() {
   const int64_t count = find->ColumnInt(1);
   find->Reset();
   if (last < 0 || count == 0) return absl::OkStatus();
-  v1::LogRecord record;
-  record.set_kind(v1::RECORD_KIND_LOG_PRUNED);
-  record.set_note(absl::StrCat("pruned records ", first_unpruned_, "-", last, " (", count, " records older than ",
-                               absl::FormatTime(absl::RFC3339_sec, now - options_.retention, absl::UTCTimeZone()),
-                               "): attributes removed, leaf hashes kept"));
-  std::vector<Group> batch(1);
-  batch[0].records.push_back(PrepareRecord(std::move(record)));
-  batch[0].done = [](absl::StatusOr<int64_t>) {};
-  GRENS_RETURN_IF_ERROR(CommitBatch(std::move(batch), last));
+  GRENS_RETURN_IF_ERROR(CommitBatch(PrunedRecordBatch(first_unpruned_, last, count, now - options_.retention), last));
   first_unpruned_ = last + 1;
   return absl::OkStatus();
 }
