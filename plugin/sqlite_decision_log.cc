@@ -329,9 +329,9 @@ absl::StatusOr<std::unique_ptr<DecisionLog>> OpenSqliteDecisionLog(const SqliteD
   int64_t last_checkpoint = 0;
   Hash last_leaf;  // the SQLite writer does not need it
   GRENS_RETURN_IF_ERROR(RebuildFrontier(SqliteLogStoreOn(db.get()).get(), &frontier, &last_leaf, &last_checkpoint));
-  // SQLite's own threshold (1000 pages), but copied back off the commit path.
+  // SQLite's own threshold (1000 pages) by default, but copied back off the commit path.
   GRENS_ASSIGN_OR_RETURN(std::unique_ptr<WalCheckpointer> checkpointer,
-                         WalCheckpointer::Start(DecisionLogPath(options.data_dir), 1000));
+                         WalCheckpointer::Start(DecisionLogPath(options.data_dir), options.wal_checkpoint_pages));
   return std::unique_ptr<DecisionLog>(new SqliteDecisionLog(options, std::move(db), std::move(checkpointer),
                                                             std::move(signer), std::move(frontier), last_checkpoint));
 }

@@ -18,6 +18,9 @@ struct SqliteDecisionLogOptions : LogOptions {
   std::string signing_key_file;
   // Log identity in checkpoints.
   std::string origin = "grens";
+  // The WAL is copied back into decisions.db in the background from this many
+  // pages (4 KiB each) on, and rewound at four times it.
+  int wal_checkpoint_pages = 1000;
 };
 
 // Opens (or creates) the embedded decision log: SQLite in WAL mode with

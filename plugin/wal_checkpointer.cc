@@ -7,6 +7,12 @@
 #include "plugin/process_log.h"
 
 namespace grens::plugin {
+namespace {
+
+// The writer finishes the copy (and so rewinds the WAL) at this many thresholds.
+constexpr int kRewindAt = 4;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
                                                                         int threshold_frames) {
@@ -43,7 +49,7 @@ void WalCheckpointer::Notify(int frames) {
 }
 
 absl::Status WalCheckpointer::AfterCommit(SqliteDb* writer, int frames) {
-  if (frames < 2 * threshold_frames_) return absl::OkStatus();
+  if (frames < kRewindAt * threshold_frames_) return absl::OkStatus();
   absl::MutexLock run(&run_mu_);
   return writer->CheckpointWal().status();
 }
