@@ -1,5 +1,5 @@
-// The delivery helpers adapters share: form bodies, query parameters, bearer
-// tokens, media types, event construction and event times.
+// The delivery helpers adapters share: percent-decoding, form bodies, query
+// parameters, bearer tokens, media types, event construction and event times.
 
 #include "adapters/delivery.h"
 
@@ -60,6 +60,35 @@ TEST(QueryParamTest, FindsAndDecodesTheNamedParameter) {
   EXPECT_EQ(QueryParam("a=1&b=2", "access_token"), std::nullopt);
   EXPECT_EQ(QueryParam("", "token"), std::nullopt);
   EXPECT_EQ(QueryParam("token=%zz", "token"), "%zz");  // kept as written: cannot match a real token
+}
+
+TEST(PercentDecodeTest, DecodesAsEachCallerAsks) {
+  std::string out = "replaced";
+  size_t at = 99;
+  ASSERT_TRUE(PercentDecode("a+b%2fc%C3%A9", PercentDecoding(), &out, &at));
+  EXPECT_EQ(out, "a+b/c\xC3\xA9");
+  PercentDecoding query;
+  query.plus_is_space = true;
+  ASSERT_TRUE(PercentDecode("a+b%2Bc", query, &out, &at));
+  EXPECT_EQ(out, "a b+c");
+  PercentDecoding path;
+  path.keep_escaped = absl::string_view("/\\\0", 3);
+  ASSERT_TRUE(PercentDecode("/a%2fb%5c%00%41", path, &out, &at));
+  EXPECT_EQ(out, "/a%2Fb%5C%00A");
+  EXPECT_EQ(at, 99u);  // untouched while nothing is malformed
+}
+
+TEST(PercentDecodeTest, ReportsOrKeepsAMalformedEscape) {
+  std::string out;
+  size_t at = 0;
+  EXPECT_FALSE(PercentDecode("ab%4g", PercentDecoding(), &out, &at));
+  EXPECT_EQ(at, 2u);
+  EXPECT_FALSE(PercentDecode("%41%", PercentDecoding(), &out, &at));
+  EXPECT_EQ(at, 3u);
+  PercentDecoding lenient;
+  lenient.keep_malformed = true;
+  ASSERT_TRUE(PercentDecode("%%41%4", lenient, &out, &at));
+  EXPECT_EQ(out, "%A%4");
 }
 
 TEST(BearerTokenTest, AcceptsOnlyTheBearerScheme) {
