@@ -35,9 +35,7 @@ absl::StatusOr<Room> ReadRoom(const FieldReader& root) {
   Room room;
   GRENS_ASSIGN_OR_RETURN(room.jid, root.String("room_jid"));
   GRENS_ASSIGN_OR_RETURN(room.name, root.OptionalString("room_name"));
-  if (root.Find("is_breakout") != nullptr) {
-    GRENS_ASSIGN_OR_RETURN(room.breakout, root.Bool("is_breakout"));
-  }
+  GRENS_ASSIGN_OR_RETURN(room.breakout, root.OptionalBool("is_breakout", false));
   GRENS_ASSIGN_OR_RETURN(room.breakout_id, root.OptionalString("breakout_room_id"));
   return room;
 }
