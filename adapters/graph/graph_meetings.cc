@@ -148,15 +148,13 @@ absl::Status AttendanceReport(const Notification& n, Translation* out) {
   for (size_t i = 0; i < records->items().size(); ++i) {
     const FieldReader record = report.Item("attendanceRecords", i);
     GRENS_ASSIGN_OR_RETURN(const FoundId subject, RequireFirstId(record, {"identity.id", "emailAddress"}, "attendee"));
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> joined,
-                           OptionalTime(record.Item("attendanceIntervals", 0), "joinDateTime", TimeFormat::kRfc3339));
-    GRENS_ASSIGN_OR_RETURN(
-        v1::MonitoringEvent e,
-        joined.has_value()
-            ? StartEvent(n, {{record.Item("attendanceIntervals", 0), {"joinDateTime"}, TimeFormat::kRfc3339}},
-                         v1::CATEGORY_ATTENDANCE, subject.value)
-            : StartEvent(n, {{report, {"meetingStartDateTime"}, TimeFormat::kRfc3339}}, v1::CATEGORY_ATTENDANCE,
-                         subject.value));
+    // When the attendee first joined, else when the meeting started.
+    const FieldReader first_interval = record.Item("attendanceIntervals", 0);
+    GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e,
+                           StartEvent(n,
+                                      {{first_interval, {"joinDateTime"}, TimeFormat::kRfc3339},
+                                       {report, {"meetingStartDateTime"}, TimeFormat::kRfc3339}},
+                                      v1::CATEGORY_ATTENDANCE, subject.value));
     e.set_id(report_id);
     SetAttribute("resource_type", "meetingAttendanceReport", &e);
     SetAttribute("attendance_report_id", report_id, &e);
