@@ -20,30 +20,14 @@ int HexDigit(char c) {
 // body. `strict`: a malformed escape is an error naming its byte; otherwise it
 // is kept as written.
 absl::StatusOr<std::string> Unescape(absl::string_view text, size_t offset, bool strict) {
+  PercentDecoding how;
+  how.plus_is_space = true;
+  how.keep_malformed = !strict;
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-      continue;
-    }
-    if (c != '%') {
-      out.push_back(c);
-      continue;
-    }
-    const int high = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
-    const int low = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      if (strict) {
-        return absl::InvalidArgumentError(absl::StrCat("byte ", offset + i, ": '", text.substr(i, 3),
-                                                       "' is not a percent escape"));
-      }
-      out.push_back(c);
-      continue;
-    }
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
+  size_t malformed_at = 0;
+  if (!PercentDecode(text, how, &out, &malformed_at)) {
+    return absl::InvalidArgumentError(absl::StrCat("byte ", offset + malformed_at, ": '",
+                                                   text.substr(malformed_at, 3), "' is not a percent escape"));
   }
   // A form field becomes event text, which must be UTF-8: raw bytes and
   // escapes such as %FF are refused, naming the byte (strict) or kept out of
@@ -58,6 +42,52 @@ absl::StatusOr<std::string> Unescape(absl::string_view text, size_t offset, bool
 }
 
 }  // namespace
+
+bool PercentDecode(absl::string_view text, const PercentDecoding& how, std::string* out, size_t* malformed_at) {
+  static constexpr char kUpperHex[] = "0123456789ABCDEF";
+  // Decoding never lengthens the text (an escape that stays escaped keeps its
+  // three bytes), so bytes go straight into a buffer as long as the input,
+  // cut to size at the end, instead of one push_back each.
+  out->resize(text.size());
+  char* const dst = out->data();
+  size_t n = 0;
+  // Read once: a byte stored through `dst` might alias `how` as far as the
+  // compiler knows, which would reload it for every byte.
+  const bool plus_is_space = how.plus_is_space;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+' && plus_is_space) {
+      dst[n++] = ' ';
+      continue;
+    }
+    if (c != '%') {
+      dst[n++] = c;
+      continue;
+    }
+    const int high = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      if (!how.keep_malformed) {
+        *malformed_at = i;
+        out->resize(n);
+        return false;
+      }
+      dst[n++] = c;
+      continue;
+    }
+    const char byte = static_cast<char>(high * 16 + low);
+    if (how.keep_escaped.find(byte) == absl::string_view::npos) {
+      dst[n++] = byte;
+    } else {
+      dst[n++] = '%';
+      dst[n++] = kUpperHex[high];
+      dst[n++] = kUpperHex[low];
+    }
+    i += 2;
+  }
+  out->resize(n);
+  return true;
+}
 
 absl::StatusOr<Json> ParsePayload(absl::string_view platform, absl::string_view payload) {
   absl::StatusOr<Json> json = ParseJson(payload);

@@ -2,8 +2,8 @@
 #define GRENS_ADAPTERS_DELIVERY_H_
 
 // Helpers that several adapters need around one delivery (events are built
-// with adapters/event_util.h): parsing the JSON body, the body's media type, query parameters, form-encoded bodies and
-// bearer tokens. Free functions without state, so safe to call from any thread.
+// with adapters/event_util.h): parsing the JSON body, the body's media type, percent-decoding, query parameters,
+// form-encoded bodies and bearer tokens. Free functions without state, so safe to call from any thread.
 
 #include <optional>
 #include <string>
@@ -34,6 +34,27 @@ absl::StatusOr<Json> ParseObjectPayload(absl::string_view platform, absl::string
 // ("application/json"): the request's content_type, else its content-type
 // header; "" when neither is given.
 std::string MediaType(const v1::EvaluatePlatformEventRequest& request);
+
+// What PercentDecode does besides decoding %XX escapes. Each caller keeps
+// its own wording of errors, so a malformed escape is reported by position.
+struct PercentDecoding {
+  // '+' is a space, as in query strings and form bodies (never in a path).
+  bool plus_is_space = false;
+  // A '%' without two hex digits after it is kept as written instead of
+  // failing the decode (lookups where the value only has to match).
+  bool keep_malformed = false;
+  // Bytes whose escapes stay escaped, in upper-case hex: a path's "%2F" must
+  // not become a separator.
+  absl::string_view keep_escaped;
+};
+
+// Decodes the %XX escapes of `text` as `how` says into `*out` (replacing what
+// it held) and returns true. At a malformed escape that `how` does not keep,
+// returns false with `*malformed_at` set to the escape's index in `text` and
+// `*out` incomplete; `*malformed_at` is untouched on success. Decoded bytes are
+// not checked for UTF-8. `out` rather than a returned optional, so that short
+// strings are not copied once more on their way into the caller's result.
+bool PercentDecode(absl::string_view text, const PercentDecoding& how, std::string* out, size_t* malformed_at);
 
 // The percent-decoded value of parameter `name` in a query string
 // ("a=1&access_token=x"), or nullopt when absent. A malformed escape is kept

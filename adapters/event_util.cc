@@ -15,11 +15,6 @@ v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, 
   return event;
 }
 
-v1::MonitoringEvent NewEventAtReceipt(absl::string_view platform, v1::Category category, absl::string_view subject_id,
-                                      absl::Time received_at) {
-  return NewEvent(platform, category, subject_id, received_at, true);
-}
-
 void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event) {
   const int64_t seconds = absl::ToUnixSeconds(occurred_at);  // floors, so nanos are never negative
   event->mutable_occurred_at()->set_seconds(seconds);
@@ -57,12 +52,24 @@ absl::StatusOr<std::optional<absl::Time>> OptionalTime(const FieldReader& reader
   return std::optional<absl::Time>(*t);
 }
 
+absl::StatusOr<EventTime> TimeOrReceipt(absl::Span<const TimeCandidate> candidates, absl::Time received_at) {
+  for (const TimeCandidate& candidate : candidates) {
+    if (candidate.reader_ == nullptr) {
+      if (candidate.time_.has_value()) return EventTime{*candidate.time_, false};
+      continue;
+    }
+    for (absl::string_view path : candidate.paths_) {
+      absl::StatusOr<std::optional<absl::Time>> at = OptionalTime(*candidate.reader_, path, candidate.format_);
+      if (!at.ok()) return at.status();
+      if (at->has_value()) return EventTime{**at, false};
+    }
+  }
+  return EventTime{received_at, true};
+}
+
 absl::StatusOr<EventTime> TimeOrReceipt(const FieldReader& reader, absl::string_view path, TimeFormat format,
                                         absl::Time received_at) {
-  absl::StatusOr<std::optional<absl::Time>> at = OptionalTime(reader, path, format);
-  if (!at.ok()) return at.status();
-  if (!at->has_value()) return EventTime{received_at, true};
-  return EventTime{**at, false};
+  return TimeOrReceipt({{reader, {path}, format}}, received_at);
 }
 
 absl::StatusOr<std::optional<FoundId>> FirstId(const FieldReader& reader,

@@ -26,11 +26,6 @@ v1::MonitoringEvent NewEvent(absl::string_view platform, v1::Category category, 
 // Sets `event`'s occurred_at (and the receipt-time flag) as NewEvent does.
 void SetOccurredAt(absl::Time occurred_at, bool receipt_time, v1::MonitoringEvent* event);
 
-// The same for a payload without an event time: occurred_at is `received_at`
-// and occurred_at_is_receipt_time is set.
-v1::MonitoringEvent NewEventAtReceipt(absl::string_view platform, v1::Category category, absl::string_view subject_id,
-                                      absl::Time received_at);
-
 // Sets attribute `key` unless `value` is empty (absent facts stay absent).
 void SetAttribute(absl::string_view key, absl::string_view value, v1::MonitoringEvent* event);
 
@@ -55,9 +50,38 @@ struct EventTime {
   bool receipt = false;  // `at` is the receipt time
 };
 
-// The time at `path` in `format`; `received_at`, marked as the receipt time,
-// when `path` is absent or null. Errors as FieldReader::Time for a value that
-// is there but is not a time.
+// One place an event time may be, for TimeOrReceipt: the first of `paths`
+// below `reader` that holds a time in `format`, or a time read before (an
+// envelope's), which may be absent. Borrows `reader` and `paths`: build
+// candidates in TimeOrReceipt's argument list, where they outlive the call.
+// Immutable, so safe to share.
+class TimeCandidate {
+ public:
+  // Implicit, so that an envelope's optional time stands in a candidate list as it is.
+  TimeCandidate(std::optional<absl::Time> time) : time_(time) {}
+  TimeCandidate(const FieldReader& reader, absl::Span<const absl::string_view> paths, TimeFormat format)
+      : reader_(&reader), paths_(paths), format_(format) {}
+
+ private:
+  friend absl::StatusOr<EventTime> TimeOrReceipt(absl::Span<const TimeCandidate> candidates,
+                                                 absl::Time received_at);
+
+  std::optional<absl::Time> time_;
+  const FieldReader* reader_ = nullptr;  // null: the candidate is time_
+  absl::Span<const absl::string_view> paths_;
+  TimeFormat format_ = TimeFormat::kRfc3339;
+};
+
+// The first of `candidates` that holds a time, in the order given (the
+// payload's own time before the envelope's); `received_at`, marked as the
+// receipt time, when none does. A field is read only when every candidate
+// before it is absent, so a bad value behind a time that was found is no
+// error. Errors as FieldReader::Time for a field that is read and is there
+// but is not a time.
+absl::StatusOr<EventTime> TimeOrReceipt(absl::Span<const TimeCandidate> candidates, absl::Time received_at);
+
+// The one-field form: the time at `path` in `format`, else `received_at`
+// (flagged); errors as above.
 absl::StatusOr<EventTime> TimeOrReceipt(const FieldReader& reader, absl::string_view path, TimeFormat format,
                                         absl::Time received_at);
 

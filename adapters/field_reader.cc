@@ -129,6 +129,11 @@ absl::StatusOr<int64_t> FieldReader::OptionalInt64(absl::string_view path, int64
   return Int64(path);
 }
 
+absl::StatusOr<bool> FieldReader::OptionalBool(absl::string_view path, bool fallback) const {
+  if (Find(path) == nullptr) return fallback;
+  return Bool(path);
+}
+
 absl::StatusOr<bool> FieldReader::Bool(absl::string_view path) const {
   absl::StatusOr<const Json*> node = Typed(path, Json::Type::kBool);
   if (!node.ok()) return node.status();

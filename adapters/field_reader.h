@@ -50,6 +50,7 @@ class FieldReader {
   // value is there but has the wrong type.
   absl::StatusOr<std::string> OptionalString(absl::string_view path, absl::string_view fallback = "") const;
   absl::StatusOr<int64_t> OptionalInt64(absl::string_view path, int64_t fallback) const;
+  absl::StatusOr<bool> OptionalBool(absl::string_view path, bool fallback) const;
 
   // An event time in `format`. Times before 2000 or after 2100 are refused,
   // which catches seconds sent where milliseconds belong and vice versa.

@@ -2,25 +2,17 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "adapters/delivery.h"
 #include "policy/status_macros.h"
 
 namespace grens::adapters {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The byte the escape at text[i] ('%') stands for, or -1 for a bad escape.
-int Escaped(absl::string_view text, size_t i) {
-  if (i + 2 >= text.size()) return -1;
-  const int high = HexValue(text[i + 1]);
-  const int low = HexValue(text[i + 2]);
-  return high < 0 || low < 0 ? -1 : high * 16 + low;
-}
+// A path decodes no '+', and an escaped separator or NUL stays escaped so it
+// can never open a new segment.
+constexpr PercentDecoding kPathDecoding{/*plus_is_space=*/false, /*keep_malformed=*/false,
+                                        absl::string_view("/\\\0", 3)};
+constexpr PercentDecoding kQueryDecoding{/*plus_is_space=*/true, /*keep_malformed=*/false, absl::string_view()};
 
 absl::Status BadEscape(absl::string_view where, size_t byte) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": bad percent-escape at byte ", byte));
@@ -45,18 +37,9 @@ bool HasDotSegment(absl::string_view path, size_t* byte) {
 // the path, for errors.
 absl::StatusOr<std::string> DecodeQueryValue(absl::string_view value, absl::string_view name, size_t offset) {
   std::string out;
-  out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '+') {
-      out.push_back(' ');
-    } else if (value[i] != '%') {
-      out.push_back(value[i]);
-    } else {
-      const int c = Escaped(value, i);
-      if (c < 0) return BadEscape(absl::StrCat("query parameter '", name, "'"), offset + i);
-      out.push_back(static_cast<char>(c));
-      i += 2;
-    }
+  size_t malformed_at = 0;
+  if (!PercentDecode(value, kQueryDecoding, &out, &malformed_at)) {
+    return BadEscape(absl::StrCat("query parameter '", name, "'"), offset + malformed_at);
   }
   return out;
 }
@@ -69,21 +52,8 @@ absl::StatusOr<std::string> CanonicalPath(absl::string_view path_and_query) {
     return absl::InvalidArgumentError("path: does not start with '/'");
   }
   std::string out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '%') {
-      out.push_back(raw[i]);
-      continue;
-    }
-    const int c = Escaped(raw, i);
-    if (c < 0) return BadEscape("path", i);
-    if (c == '/' || c == '\\' || c == 0) {
-      absl::StrAppend(&out, "%", absl::AsciiStrToUpper(raw.substr(i + 1, 2)));
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-    i += 2;
-  }
+  size_t malformed_at = 0;
+  if (!PercentDecode(raw, kPathDecoding, &out, &malformed_at)) return BadEscape("path", malformed_at);
   size_t byte = 0;
   if (HasDotSegment(out, &byte)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -107,7 +107,8 @@ absl::Status TranslateWorkspaceEvent(const CloudEvent& ce, const FieldReader& da
   const std::string resource(meet ? rest.substr(0, rest.find('.')) : "");
   v1::Category category = meet ? MeetCategory(resource) : v1::CATEGORY_UNSPECIFIED;
 
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, "", ce.time.value_or(received_at), !ce.time.has_value());
+  GRENS_ASSIGN_OR_RETURN(const EventTime when, TimeOrReceipt({ce.time}, received_at));
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, "", when.at, when.receipt);
   Subject subject;
   if (resource == "participant") {
     GRENS_ASSIGN_OR_RETURN(subject, ParticipantSubject(data, &e));

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "adapters/adapter.h"
+#include "adapters/event_util.h"
 #include "adapters/field_reader.h"
 #include "grens/v1/event.pb.h"
 
@@ -46,12 +47,11 @@ std::string ODataType(const FieldReader& reader);
 // and saying why this resource needs it.
 absl::StatusOr<FieldReader> RequireContent(const Notification& n, absl::string_view why);
 
-// An event at the first of `paths` below `reader` that holds an RFC 3339 time,
+// An event at the first of `times` that holds a time (Graph's are RFC 3339),
 // else at the receipt time (flagged), with the notification's common
 // attributes (subscription, change type, Graph tenant).
-absl::StatusOr<v1::MonitoringEvent> StartEvent(const Notification& n, const FieldReader& reader,
-                                               absl::Span<const absl::string_view> paths, v1::Category category,
-                                               absl::string_view subject);
+absl::StatusOr<v1::MonitoringEvent> StartEvent(const Notification& n, absl::Span<const TimeCandidate> times,
+                                               v1::Category category, absl::string_view subject);
 
 // The user id in a resource path ("users/<id>/..." or "users('<id>')/..."), or "".
 std::string UserInResource(absl::string_view resource);

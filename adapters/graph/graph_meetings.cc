@@ -122,14 +122,15 @@ absl::Status CallRecord(const Notification& n, Translation* out) {
     return record.Error("", "no participant (participants_v2, participants and sessions name nobody)");
   }
   for (const std::string& id : attendees.ids()) {
-    GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, record, {"startDateTime"}, v1::CATEGORY_ATTENDANCE, id));
+    GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, {{record, {"startDateTime"}, TimeFormat::kRfc3339}},
+                                                             v1::CATEGORY_ATTENDANCE, id));
     GRENS_RETURN_IF_ERROR(CallAttributes(record, &e));
     out->events.push_back(std::move(e));
   }
   for (size_t k = 0; k < with_quality.ids().size(); ++k) {
     const FieldReader session = record.Item("sessions", first_session[k]);
-    GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, session, {"startDateTime"}, v1::CATEGORY_CALL_QUALITY,
-                                                             with_quality.ids()[k]));
+    GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, {{session, {"startDateTime"}, TimeFormat::kRfc3339}},
+                                                             v1::CATEGORY_CALL_QUALITY, with_quality.ids()[k]));
     GRENS_RETURN_IF_ERROR(CallAttributes(record, &e));
     GRENS_ASSIGN_OR_RETURN(const std::string session_id, session.OptionalString("id"));
     SetAttribute("session_id", session_id, &e);
@@ -147,13 +148,13 @@ absl::Status AttendanceReport(const Notification& n, Translation* out) {
   for (size_t i = 0; i < records->items().size(); ++i) {
     const FieldReader record = report.Item("attendanceRecords", i);
     GRENS_ASSIGN_OR_RETURN(const FoundId subject, RequireFirstId(record, {"identity.id", "emailAddress"}, "attendee"));
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> joined,
-                           OptionalTime(record.Item("attendanceIntervals", 0), "joinDateTime", TimeFormat::kRfc3339));
+    // When the attendee first joined, else when the meeting started.
+    const FieldReader first_interval = record.Item("attendanceIntervals", 0);
     GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e,
-                           joined.has_value()
-                               ? StartEvent(n, record.Item("attendanceIntervals", 0), {"joinDateTime"},
-                                            v1::CATEGORY_ATTENDANCE, subject.value)
-                               : StartEvent(n, report, {"meetingStartDateTime"}, v1::CATEGORY_ATTENDANCE, subject.value));
+                           StartEvent(n,
+                                      {{first_interval, {"joinDateTime"}, TimeFormat::kRfc3339},
+                                       {report, {"meetingStartDateTime"}, TimeFormat::kRfc3339}},
+                                      v1::CATEGORY_ATTENDANCE, subject.value));
     e.set_id(report_id);
     SetAttribute("resource_type", "meetingAttendanceReport", &e);
     SetAttribute("attendance_report_id", report_id, &e);

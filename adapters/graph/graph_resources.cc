@@ -23,20 +23,10 @@ absl::StatusOr<FieldReader> RequireContent(const Notification& n, absl::string_v
   return n.item.Error("decryptedContent", absl::StrCat("missing: ", why));
 }
 
-absl::StatusOr<v1::MonitoringEvent> StartEvent(const Notification& n, const FieldReader& reader,
-                                               absl::Span<const absl::string_view> paths, v1::Category category,
-                                               absl::string_view subject) {
-  v1::MonitoringEvent e;
-  bool timed = false;
-  for (absl::string_view path : paths) {
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> t, OptionalTime(reader, path, TimeFormat::kRfc3339));
-    if (t.has_value()) {
-      e = NewEvent(kEventPlatform, category, subject, *t);
-      timed = true;
-      break;
-    }
-  }
-  if (!timed) e = NewEventAtReceipt(kEventPlatform, category, subject, n.received_at);
+absl::StatusOr<v1::MonitoringEvent> StartEvent(const Notification& n, absl::Span<const TimeCandidate> times,
+                                               v1::Category category, absl::string_view subject) {
+  GRENS_ASSIGN_OR_RETURN(const EventTime when, TimeOrReceipt(times, n.received_at));
+  v1::MonitoringEvent e = NewEvent(kEventPlatform, category, subject, when.at, when.receipt);
   for (const auto& [attribute, path] : {std::pair<const char*, const char*>{"subscription_id", "subscriptionId"},
                                         {"graph_tenant_id", "tenantId"}}) {
     GRENS_ASSIGN_OR_RETURN(const std::string value, n.item.OptionalString(path));
@@ -92,7 +82,7 @@ absl::Status Presence(const Notification& n, Translation* out) {
   }
   const bool idle = availability == "AvailableIdle" || availability == "BusyIdle" || activity == "Inactive";
   GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e,
-                         StartEvent(n, n.item, {}, idle ? v1::CATEGORY_ACTIVITY : v1::CATEGORY_PRESENCE, subject));
+                         StartEvent(n, {}, idle ? v1::CATEGORY_ACTIVITY : v1::CATEGORY_PRESENCE, subject));
   SetAttribute("resource_type", "presence", &e);
   SetAttribute("availability", availability, &e);
   SetAttribute("activity", activity, &e);
@@ -120,7 +110,8 @@ absl::Status Message(const Notification& n, Translation* out) {
               : n.change_type == "updated" ? absl::MakeConstSpan(kUpdated) : absl::MakeConstSpan(kCreated);
   GRENS_ASSIGN_OR_RETURN(
       v1::MonitoringEvent e,
-      StartEvent(n, m, times, content ? v1::CATEGORY_MESSAGE_CONTENT : v1::CATEGORY_MESSAGE_METADATA, sender->value));
+      StartEvent(n, {{m, times, TimeFormat::kRfc3339}},
+                 content ? v1::CATEGORY_MESSAGE_CONTENT : v1::CATEGORY_MESSAGE_METADATA, sender->value));
   SetAttribute("resource_type", "chatMessage", &e);
   if (sender->path == "from.application.id") SetAttribute("sender_kind", "application", &e);
   for (const auto& [attribute, path] :
@@ -158,7 +149,8 @@ absl::Status MeetingArtifact(const Notification& n, v1::Category category, Trans
                         "missing, and the resource path names no user (users/{id}/onlineMeetings/...)");
   }
   const FieldReader times = r.has_value() ? *r : n.item;
-  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, times, {"createdDateTime"}, category, organizer));
+  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e,
+                         StartEvent(n, {{times, {"createdDateTime"}, TimeFormat::kRfc3339}}, category, organizer));
   SetAttribute("resource_type", category == v1::CATEGORY_TRANSCRIPT ? "callTranscript" : "callRecording", &e);
   SetAttribute("subject_role", "organizer", &e);
   if (r.has_value()) {
@@ -196,7 +188,7 @@ absl::Status Unknown(const Notification& n, Translation* out) {
     return n.item.Error("", absl::StrCat("no subject in a notification about '", n.resource,
                                          "' (no decryptedContent.from.user.id, users/{id} in resource, or resourceData.id)"));
   }
-  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, n.item, {}, v1::CATEGORY_UNSPECIFIED, subject));
+  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, StartEvent(n, {}, v1::CATEGORY_UNSPECIFIED, subject));
   std::string type = ODataType(n.content.has_value() ? *n.content : n.item);
   if (const Json* data = n.item.Find("resourceData"); type.empty() && data != nullptr && data->is_object()) {
     type = ODataType(FieldReader(kPlatform, data));

@@ -35,9 +35,7 @@ absl::StatusOr<Room> ReadRoom(const FieldReader& root) {
   Room room;
   GRENS_ASSIGN_OR_RETURN(room.jid, root.String("room_jid"));
   GRENS_ASSIGN_OR_RETURN(room.name, root.OptionalString("room_name"));
-  if (root.Find("is_breakout") != nullptr) {
-    GRENS_ASSIGN_OR_RETURN(room.breakout, root.Bool("is_breakout"));
-  }
+  GRENS_ASSIGN_OR_RETURN(room.breakout, root.OptionalBool("is_breakout", false));
   GRENS_ASSIGN_OR_RETURN(room.breakout_id, root.OptionalString("breakout_room_id"));
   return room;
 }
@@ -61,26 +59,17 @@ absl::StatusOr<std::string> OccupantId(const FieldReader& occupant) {
   return occupant.Error("id", "missing, and so are email and occupant_jid: the occupant names no one");
 }
 
-// `time_field` of the occupant (seconds), else `fallback` (a room time), else
-// the receipt time.
-absl::StatusOr<std::pair<absl::Time, bool>> OccupantTime(const FieldReader& occupant, absl::string_view time_field,
-                                                         std::optional<absl::Time> fallback, absl::Time received_at) {
-  if (occupant.Find(time_field) != nullptr) {
-    GRENS_ASSIGN_OR_RETURN(absl::Time t, occupant.Time(time_field, TimeFormat::kUnixSeconds));
-    return std::make_pair(t, false);
-  }
-  if (fallback.has_value()) return std::make_pair(*fallback, false);
-  return std::make_pair(received_at, true);
-}
-
-// ATTENDANCE for one occupant, plus ENGAGEMENT when speaker stats are present.
+// ATTENDANCE for one occupant, plus ENGAGEMENT when speaker stats are present;
+// at `time_field` of the occupant (seconds), else `fallback` (a room time),
+// else the receipt time.
 absl::Status Occupant(const FieldReader& occupant, const Room& room, absl::string_view event_name,
                       absl::string_view time_field, std::optional<absl::Time> fallback, absl::Time received_at,
                       std::vector<v1::MonitoringEvent>* out) {
   GRENS_RETURN_IF_ERROR(occupant.Object("").status());
   GRENS_ASSIGN_OR_RETURN(std::string subject, OccupantId(occupant));
-  GRENS_ASSIGN_OR_RETURN(auto at, OccupantTime(occupant, time_field, fallback, received_at));
-  v1::MonitoringEvent attendance = NewEvent(kPlatform, v1::CATEGORY_ATTENDANCE, subject, at.first, at.second);
+  GRENS_ASSIGN_OR_RETURN(const EventTime at,
+                         TimeOrReceipt({{occupant, {time_field}, TimeFormat::kUnixSeconds}, fallback}, received_at));
+  v1::MonitoringEvent attendance = NewEvent(kPlatform, v1::CATEGORY_ATTENDANCE, subject, at.at, at.receipt);
   AddRoom(room, event_name, &attendance);
   if (occupant.Find("joined_at") != nullptr && occupant.Find("left_at") != nullptr) {
     GRENS_ASSIGN_OR_RETURN(absl::Time joined, occupant.Time("joined_at", TimeFormat::kUnixSeconds));
@@ -94,7 +83,7 @@ absl::Status Occupant(const FieldReader& occupant, const Room& room, absl::strin
   }
   out->push_back(attendance);
   if (has_stats) {
-    v1::MonitoringEvent engagement = NewEvent(kPlatform, v1::CATEGORY_ENGAGEMENT, subject, at.first, at.second);
+    v1::MonitoringEvent engagement = NewEvent(kPlatform, v1::CATEGORY_ENGAGEMENT, subject, at.at, at.receipt);
     AddRoom(room, event_name, &engagement);
     (*engagement.mutable_attributes())["dominant_speaker_ms"] = absl::StrCat(speaker_ms);
     out->push_back(std::move(engagement));
@@ -102,16 +91,16 @@ absl::Status Occupant(const FieldReader& occupant, const Room& room, absl::strin
   return absl::OkStatus();
 }
 
-// One ATTENDANCE event about the room itself, at `time_field` of the payload.
+// One ATTENDANCE event about the room itself, at `time_field` of the payload
+// ("": none) or else the receipt time.
 absl::Status RoomEvent(const FieldReader& root, const Room& room, absl::string_view event_name,
                        absl::string_view time_field, absl::Time received_at, v1::Category category,
                        std::vector<v1::MonitoringEvent>* out) {
-  absl::Time at = received_at;
-  const bool receipt = time_field.empty() || root.Find(time_field) == nullptr;
-  if (!receipt) {
-    GRENS_ASSIGN_OR_RETURN(at, root.Time(time_field, TimeFormat::kUnixSeconds));
+  EventTime at{received_at, true};
+  if (!time_field.empty()) {
+    GRENS_ASSIGN_OR_RETURN(at, TimeOrReceipt(root, time_field, TimeFormat::kUnixSeconds, received_at));
   }
-  v1::MonitoringEvent e = NewEvent(kPlatform, category, room.jid, at, receipt);
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, room.jid, at.at, at.receipt);
   AddRoom(room, event_name, &e);
   MarkRoomSubject(&e);
   out->push_back(std::move(e));

@@ -102,15 +102,11 @@ absl::Status Member(const FieldReader& ev, const Context& ctx) {
 
 absl::Status Presence(const FieldReader& ev, const Context& ctx, absl::string_view sender) {
   GRENS_ASSIGN_OR_RETURN(std::string presence, ev.String("content.presence"));
-  const Json* active = ev.Find("content.currently_active");
-  if (active != nullptr && !active->is_bool()) {
-    return ev.Error("content.currently_active",
-                    absl::StrCat("expected a boolean, found ", Json::TypeName(active->type()), " (byte ",
-                                 active->offset(), ")"));
-  }
+  GRENS_ASSIGN_OR_RETURN(const bool active, ev.OptionalBool("content.currently_active", true));
   // "unavailable" is what clients report after an idle timeout; online but not
-  // currently active is the same signal: both are idle detection.
-  const bool idle = presence == "unavailable" || (presence == "online" && active != nullptr && !active->boolean());
+  // currently active is the same signal: both are idle detection. Without
+  // currently_active nothing says the user is idle.
+  const bool idle = presence == "unavailable" || (presence == "online" && !active);
   GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e,
                          Base(ev, ctx, idle ? v1::CATEGORY_ACTIVITY : v1::CATEGORY_PRESENCE, sender));
   (*e.mutable_attributes())["presence"] = presence;

@@ -81,10 +81,7 @@ absl::Status PostHook(const FieldReader& root, const std::string& hook, absl::Ti
 // UserStatusChanged: "away" that Mattermost set by itself is idle detection.
 absl::StatusOr<v1::MonitoringEvent> Status(const FieldReader& root, const std::string& user, EventTime when) {
   GRENS_ASSIGN_OR_RETURN(std::string status, root.String("status.status"));
-  bool manual = true;
-  if (root.Find("status.manual") != nullptr) {
-    GRENS_ASSIGN_OR_RETURN(manual, root.Bool("status.manual"));
-  }
+  GRENS_ASSIGN_OR_RETURN(const bool manual, root.OptionalBool("status.manual", true));
   const bool idle = status == "away" && !manual;
   v1::MonitoringEvent e =
       NewEvent(kPlatform, idle ? v1::CATEGORY_ACTIVITY : v1::CATEGORY_PRESENCE, user, when.at, when.receipt);

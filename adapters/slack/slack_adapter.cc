@@ -102,15 +102,15 @@ class SlackAdapter final : public Adapter {
 };
 
 // When the inner event happened: its event_ts or ts ("seconds.micros"), else
-// the envelope's event_time, else the receipt time (flagged).
+// the envelope's event_time, else `last` (a time only some events carry),
+// else the receipt time (flagged).
 absl::StatusOr<v1::MonitoringEvent> Start(const FieldReader& event, const Envelope& envelope, v1::Category category,
-                                          absl::string_view subject, absl::Time received_at) {
-  for (absl::string_view path : {"event_ts", "ts"}) {
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> t, OptionalTime(event, path, TimeFormat::kUnixSeconds));
-    if (t.has_value()) return NewEvent(kPlatform, category, subject, *t);
-  }
-  if (envelope.event_time.has_value()) return NewEvent(kPlatform, category, subject, *envelope.event_time);
-  return NewEventAtReceipt(kPlatform, category, subject, received_at);
+                                          absl::string_view subject, absl::Time received_at,
+                                          const TimeCandidate& last = TimeCandidate(std::nullopt)) {
+  GRENS_ASSIGN_OR_RETURN(
+      const EventTime when,
+      TimeOrReceipt({{event, {"event_ts", "ts"}, TimeFormat::kUnixSeconds}, envelope.event_time, last}, received_at));
+  return NewEvent(kPlatform, category, subject, when.at, when.receipt);
 }
 
 // Native ids an audit or a dedupe needs; never the text.
@@ -216,11 +216,9 @@ absl::StatusOr<v1::MonitoringEvent> UserChange(const FieldReader& event, const E
                                                absl::Time received_at) {
   GRENS_ASSIGN_OR_RETURN(const FieldReader user, event.Sub("user"));
   GRENS_ASSIGN_OR_RETURN(const std::string id, user.String("id"));
-  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, Start(event, envelope, v1::CATEGORY_PRESENCE, id, received_at));
-  if (e.occurred_at_is_receipt_time()) {
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> updated, OptionalTime(user, "updated", TimeFormat::kUnixSeconds));
-    if (updated.has_value()) SetOccurredAt(*updated, /*receipt_time=*/false, &e);
-  }
+  // The profile's `updated` only when the event itself has no time.
+  GRENS_ASSIGN_OR_RETURN(v1::MonitoringEvent e, Start(event, envelope, v1::CATEGORY_PRESENCE, id, received_at,
+                                                      {user, {"updated"}, TimeFormat::kUnixSeconds}));
   GRENS_RETURN_IF_ERROR(CommonAttributes(event, envelope, &e));
   GRENS_ASSIGN_OR_RETURN(const std::string tz, user.OptionalString("tz"));
   e.mutable_subject()->set_time_zone(tz);

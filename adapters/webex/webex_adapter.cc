@@ -44,22 +44,17 @@ struct Delivery {
 // created, else the receipt time (flagged).
 absl::StatusOr<v1::MonitoringEvent> Start(const FieldReader& data, std::initializer_list<absl::string_view> paths,
                                           const Delivery& d, v1::Category category, const FoundId& subject) {
-  v1::MonitoringEvent e;
-  bool timed = false;
+  std::optional<absl::Time> t;
   for (absl::string_view path : paths) {
     // Webex writes the epoch where it does not know a time yet (participant
     // times of a meeting in progress): absent, not an event in 1970.
     const Json* raw = data.Find(path);
     if (raw != nullptr && raw->is_string() && absl::StartsWith(raw->text(), "1970-01-01T00:00:00")) continue;
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> t, OptionalTime(data, path, TimeFormat::kRfc3339));
-    if (t.has_value()) {
-      e = NewEvent(kPlatform, category, subject.value, *t);
-      timed = true;
-      break;
-    }
+    GRENS_ASSIGN_OR_RETURN(t, OptionalTime(data, path, TimeFormat::kRfc3339));
+    if (t.has_value()) break;
   }
-  if (!timed && d.created.has_value()) e = NewEvent(kPlatform, category, subject.value, *d.created);
-  if (!timed && !d.created.has_value()) e = NewEventAtReceipt(kPlatform, category, subject.value, d.received_at);
+  GRENS_ASSIGN_OR_RETURN(const EventTime when, TimeOrReceipt({t, d.created}, d.received_at));
+  v1::MonitoringEvent e = NewEvent(kPlatform, category, subject.value, when.at, when.receipt);
   SetAttribute("resource", d.resource, &e);
   SetAttribute("event", d.event, &e);
   SetAttribute("subject_source", subject.path, &e);

@@ -77,12 +77,9 @@ std::string JsonQuote(absl::string_view text) {
 // event_ts, else the receipt time (flagged).
 absl::StatusOr<v1::MonitoringEvent> Start(const FieldReader& reader, std::initializer_list<absl::string_view> paths,
                                           const Delivery& d, v1::Category category, absl::string_view subject) {
-  for (absl::string_view path : paths) {
-    GRENS_ASSIGN_OR_RETURN(std::optional<absl::Time> t, OptionalTime(reader, path, TimeFormat::kRfc3339));
-    if (t.has_value()) return NewEvent(kPlatform, category, subject, *t);
-  }
-  if (d.sent_at.has_value()) return NewEvent(kPlatform, category, subject, *d.sent_at);
-  return NewEventAtReceipt(kPlatform, category, subject, d.received_at);
+  GRENS_ASSIGN_OR_RETURN(const EventTime when,
+                         TimeOrReceipt({{reader, paths, TimeFormat::kRfc3339}, d.sent_at}, d.received_at));
+  return NewEvent(kPlatform, category, subject, when.at, when.receipt);
 }
 
 absl::Status MeetingAttributes(const FieldReader& object, const Delivery& d, v1::MonitoringEvent* e) {

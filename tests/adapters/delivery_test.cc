@@ -1,5 +1,5 @@
-// The delivery helpers adapters share: form bodies, query parameters, bearer
-// tokens, media types and event construction.
+// The delivery helpers adapters share: percent-decoding, form bodies, query
+// parameters, bearer tokens, media types, event construction and event times.
 
 #include "adapters/delivery.h"
 
@@ -62,6 +62,35 @@ TEST(QueryParamTest, FindsAndDecodesTheNamedParameter) {
   EXPECT_EQ(QueryParam("token=%zz", "token"), "%zz");  // kept as written: cannot match a real token
 }
 
+TEST(PercentDecodeTest, DecodesAsEachCallerAsks) {
+  std::string out = "replaced";
+  size_t at = 99;
+  ASSERT_TRUE(PercentDecode("a+b%2fc%C3%A9", PercentDecoding(), &out, &at));
+  EXPECT_EQ(out, "a+b/c\xC3\xA9");
+  PercentDecoding query;
+  query.plus_is_space = true;
+  ASSERT_TRUE(PercentDecode("a+b%2Bc", query, &out, &at));
+  EXPECT_EQ(out, "a b+c");
+  PercentDecoding path;
+  path.keep_escaped = absl::string_view("/\\\0", 3);
+  ASSERT_TRUE(PercentDecode("/a%2fb%5c%00%41", path, &out, &at));
+  EXPECT_EQ(out, "/a%2Fb%5C%00A");
+  EXPECT_EQ(at, 99u);  // untouched while nothing is malformed
+}
+
+TEST(PercentDecodeTest, ReportsOrKeepsAMalformedEscape) {
+  std::string out;
+  size_t at = 0;
+  EXPECT_FALSE(PercentDecode("ab%4g", PercentDecoding(), &out, &at));
+  EXPECT_EQ(at, 2u);
+  EXPECT_FALSE(PercentDecode("%41%", PercentDecoding(), &out, &at));
+  EXPECT_EQ(at, 3u);
+  PercentDecoding lenient;
+  lenient.keep_malformed = true;
+  ASSERT_TRUE(PercentDecode("%%41%4", lenient, &out, &at));
+  EXPECT_EQ(out, "%A%4");
+}
+
 TEST(BearerTokenTest, AcceptsOnlyTheBearerScheme) {
   EXPECT_EQ(BearerToken("Bearer abc.def"), "abc.def");
   EXPECT_EQ(BearerToken("bearer   abc"), "abc");
@@ -89,6 +118,46 @@ TEST(NewEventTest, StoresTheInstantWithNanosAndTheReceiptFlag) {
   EXPECT_EQ(e.occurred_at().nanos(), 512000000);
   EXPECT_TRUE(e.occurred_at_is_receipt_time());
   EXPECT_FALSE(NewEvent("x", v1::CATEGORY_PRESENCE, "s", t).occurred_at_is_receipt_time());
+}
+
+TEST(TimeOrReceiptTest, TakesTheFirstCandidateThatHoldsATimeInOrder) {
+  absl::StatusOr<Json> json = ParseJson(R"({"event_ts": null, "ts": "1773133200.5"})");
+  ASSERT_TRUE(json.ok()) << json.status();
+  const FieldReader event("slack", &*json);
+  const absl::Time ts = absl::FromUnixSeconds(1773133200) + absl::Milliseconds(500);
+  const std::optional<absl::Time> envelope = absl::FromUnixSeconds(1773133100);
+  const absl::Time received = absl::FromUnixSeconds(1773133300);
+
+  absl::StatusOr<EventTime> at =
+      TimeOrReceipt({{event, {"event_ts", "ts"}, TimeFormat::kUnixSeconds}, envelope}, received);
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->at, ts);
+  EXPECT_FALSE(at->receipt);
+
+  // A time read before stands where it is put; absent candidates are skipped.
+  at = TimeOrReceipt({std::optional<absl::Time>(), envelope, {event, {"ts"}, TimeFormat::kUnixSeconds}}, received);
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->at, *envelope);
+  EXPECT_FALSE(at->receipt);
+
+  at = TimeOrReceipt({{event, {"event_ts", "missing"}, TimeFormat::kUnixSeconds}, std::optional<absl::Time>()}, received);
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->at, received);
+  EXPECT_TRUE(at->receipt);
+  EXPECT_TRUE(TimeOrReceipt({}, received)->receipt);
+}
+
+TEST(TimeOrReceiptTest, ReadsAFieldOnlyWhenEveryEarlierCandidateIsAbsent) {
+  absl::StatusOr<Json> json = ParseJson(R"({"ts": "1773133200", "bad": "soon"})");
+  ASSERT_TRUE(json.ok()) << json.status();
+  const FieldReader event("slack", &*json);
+  const absl::Time received = absl::FromUnixSeconds(1773133300);
+  EXPECT_TRUE(TimeOrReceipt({{event, {"ts", "bad"}, TimeFormat::kUnixSeconds}}, received).ok());
+  const std::optional<absl::Time> envelope = absl::FromUnixSeconds(1773133100);
+  EXPECT_TRUE(TimeOrReceipt({envelope, {event, {"bad"}, TimeFormat::kUnixSeconds}}, received).ok());
+  absl::StatusOr<EventTime> bad = TimeOrReceipt({{event, {"bad", "ts"}, TimeFormat::kUnixSeconds}}, received);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(std::string(bad.status().message()), "slack: bad: 'soon' is not unix seconds (byte 28)");
 }
 
 TEST(ParsePayloadTest, NamesThePlatformAndTheByte) {

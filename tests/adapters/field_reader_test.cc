@@ -63,6 +63,11 @@ TEST_F(FieldReaderTest, OptionalFieldsFallBackButRefuseWrongTypes) {
   EXPECT_FALSE(Reader().OptionalString("event.n").ok());
   EXPECT_EQ(*Reader().OptionalInt64("event.missing", 3), 3);
   EXPECT_FALSE(Reader().OptionalInt64("event.user", 3).ok());
+  EXPECT_TRUE(*Reader().OptionalBool("event.missing", true));
+  EXPECT_TRUE(*Reader().OptionalBool("event.none", true));
+  EXPECT_TRUE(*Reader().OptionalBool("event.flag", false));
+  EXPECT_THAT(std::string(Reader().OptionalBool("event.user", false).status().message()),
+              HasSubstr("slack: event.user: expected a boolean, found a string (byte "));
 }
 
 TEST_F(FieldReaderTest, ItemsAndSubReadersKeepTheFullPath) {
