@@ -140,6 +140,7 @@ absl::Status PostgresDecisionLog::Run() {
   } else if (frontier_.size() > last_checkpoint_size_) {
     status = WriteCheckpoint();
   }
+  if (conn_ != nullptr) (void)UnlockPostgresChain(conn_.get(), chain_);  // closing releases it too, later
   conn_.reset();
   queue().Answer(queue().TakeAll(), absl::FailedPreconditionError("the decision log is closed"));
   return status;

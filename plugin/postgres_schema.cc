@@ -155,6 +155,10 @@ absl::Status LockPostgresChain(PgConnection* conn, const PostgresChain& chain) {
   return absl::OkStatus();
 }
 
+absl::Status UnlockPostgresChain(PgConnection* conn, const PostgresChain& chain) {
+  return conn->Query("SELECT pg_advisory_unlock($1, $2)", {PgInt(kLockSpace), PgInt(chain.id)}).status();
+}
+
 void EncodePostgresRecord(int32_t chain, int64_t index, const PreparedRecord& r, const std::string& body,
                           const Hash& leaf, int64_t time_ns, PgCopyEncoder* out) {
   out->BeginRow(11);

@@ -88,6 +88,11 @@ absl::StatusOr<std::vector<PostgresChainSummary>> ListPostgresChains(PgConnectio
 // connection closes). FailedPrecondition if another session holds it.
 absl::Status LockPostgresChain(PgConnection* conn, const PostgresChain& chain);
 
+// Releases the lock before the connection closes. Closing alone releases it
+// only once the server's backend has noticed, which can be after a sidecar
+// restarting at once (or the next test) asks for it and is refused.
+absl::Status UnlockPostgresChain(PgConnection* conn, const PostgresChain& chain);
+
 // OK if `chain` is bound to `public_key`, else FailedPrecondition.
 absl::Status CheckPostgresChainKey(const PostgresChain& chain, const std::string& public_key);
 
