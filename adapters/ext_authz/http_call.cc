@@ -13,6 +13,17 @@ namespace {
 constexpr PercentDecoding kPathDecoding{/*plus_is_space=*/false, /*keep_malformed=*/false,
                                         absl::string_view("/\\\0", 3)};
 constexpr PercentDecoding kQueryDecoding{/*plus_is_space=*/true, /*keep_malformed=*/false, absl::string_view()};
+// A key only has to match: a malformed escape stays as written and matches nothing.
+constexpr PercentDecoding kQueryKeyDecoding{/*plus_is_space=*/true, /*keep_malformed=*/true, absl::string_view()};
+
+// Whether the (still encoded) key `raw` decodes to `name`; `scratch` holds the
+// decoded key when it has escapes.
+bool KeyIs(absl::string_view raw, absl::string_view name, std::string* scratch) {
+  if (raw.find_first_of("%+") == absl::string_view::npos) return raw == name;
+  size_t malformed_at = 0;
+  PercentDecode(raw, kQueryKeyDecoding, scratch, &malformed_at);
+  return *scratch == name;
+}
 
 absl::Status BadEscape(absl::string_view where, size_t byte) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": bad percent-escape at byte ", byte));
@@ -66,13 +77,16 @@ absl::StatusOr<std::optional<std::string>> QueryParameter(absl::string_view path
   const size_t question = path_and_query.find('?');
   std::optional<std::string> found;
   if (question == absl::string_view::npos) return found;
+  std::string key;
   const absl::string_view query = path_and_query.substr(question + 1);
   for (size_t start = 0; start <= query.size();) {
     size_t end = query.find('&', start);
     if (end == absl::string_view::npos) end = query.size();
     const absl::string_view pair = query.substr(start, end - start);
     const size_t equals = pair.find('=');
-    if (pair.substr(0, equals) == name) {
+    // Keys are compared decoded, as the server behind Envoy reads them: "user%5Fid"
+    // is "user_id" there, and must not slip past a route that reads user_id.
+    if (KeyIs(pair.substr(0, equals), name, &key)) {
       // Servers disagree on which of two values counts; a subject must be unambiguous.
       if (found.has_value()) {
         return absl::InvalidArgumentError(absl::StrCat("query parameter '", name, "': given more than once"));

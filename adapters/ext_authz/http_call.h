@@ -38,9 +38,10 @@ struct HttpCall {
 // ".." segment (Envoy's normalize_path removes those; grens refuses to guess).
 absl::StatusOr<std::string> CanonicalPath(absl::string_view path_and_query);
 
-// The decoded value of the first query parameter `name` in `path_and_query`
-// ('+' is a space), or nullopt when there is none. InvalidArgument for a bad
-// escape in the value.
+// The decoded value of query parameter `name` in `path_and_query` ('+' is a
+// space; keys are matched decoded too), or nullopt when there is none.
+// InvalidArgument for a bad escape in the value, and for a parameter given
+// more than once (servers disagree on which value counts).
 absl::StatusOr<std::optional<std::string>> QueryParameter(absl::string_view path_and_query, absl::string_view name);
 
 // `host` lower-cased, without port and trailing dot ("Graph.Microsoft.com:443"

@@ -288,6 +288,14 @@ TEST(HttpCallTest, QueryParameters) {
   EXPECT_EQ(*QueryParameter("/p", "b"), std::nullopt);
   EXPECT_EQ(*QueryParameter("/p?b", "b"), std::optional<std::string>(""));
   EXPECT_EQ(*QueryParameter("/p?bb=1&b=2", "b"), std::optional<std::string>("2"));
+  // Keys match decoded, as the upstream server reads them, so an escaped key
+  // cannot hide a subject from a route that reads user_id.
+  EXPECT_EQ(*QueryParameter("/p?user%5Fid=alice", "user_id"), std::optional<std::string>("alice"));
+  EXPECT_EQ(*QueryParameter("/p?user+id=bob", "user id"), std::optional<std::string>("bob"));
+  EXPECT_EQ(*QueryParameter("/p?user%5=x&user_id=carol", "user_id"), std::optional<std::string>("carol"));
+  const auto twice = QueryParameter("/p?user_id=alice&user%5Fid=mallory", "user_id");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(std::string(twice.status().message()), HasSubstr("given more than once"));
 }
 
 }  // namespace
