@@ -16,20 +16,23 @@ namespace grens::plugin {
 // connection of its own. SQLite would otherwise checkpoint inside the COMMIT
 // that crosses its threshold, and that COMMIT (with every caller waiting on
 // it) would also pay for writing and fsyncing the database file. Passive
-// checkpoints never wait for the writer, so the writer never waits for them.
+// checkpoints never wait for the writer; the writer waits for a round in
+// progress only in AfterCommit, once per rewind.
 //
-// Under steady load the background alone never lets the WAL be rewound:
-// SQLite rewinds it only at a write transaction that finds every frame
-// copied, and each background round ends behind the writer, which committed
-// again meanwhile. The WAL then grows without bound (~34 MB/s at 16 calls in
-// flight on the benchmark VM), every commit appends to it, and an fdatasync
-// that appends must also commit the file's new size: 250 µs median there
-// against 125 µs for one that overwrites (bench/README.md). So the writer
-// calls AfterCommit, which, once the WAL reaches four times the threshold,
-// copies the little the background has not on the writer's own connection
-// between its transactions; the next transaction rewinds the WAL, which from
-// then on stays under four times the threshold and is overwritten in place.
-// (At twice the threshold the writer copied more itself: BM_DurableAppend 352
+// The background alone cannot be relied on to let the WAL be rewound under
+// steady load: SQLite rewinds it only at a write transaction that finds
+// every frame copied, and a round usually ends behind the writer, which
+// committed again meanwhile, so the WAL grows until a round happens to catch
+// up. A growing WAL makes every commit append to it, and an fdatasync that
+// appends must also commit the file's new size: 253 µs median on the
+// benchmark VM against 125 µs for one that overwrites (bench/README.md).
+// (With nothing copied at all, as before Start opened the WAL, it grew
+// ~34 MB/s at 16 calls in flight.) So the writer calls AfterCommit, which,
+// once the WAL reaches four times the threshold, copies the little the
+// background has not on the writer's own connection between its
+// transactions; the next transaction rewinds the WAL, which from then on
+// stays under four times the threshold and is overwritten in place. (At
+// twice the threshold the writer copied more itself: BM_DurableAppend 352
 // against 238 ms per 100,000 records.)
 // Safe for concurrent use.
 class WalCheckpointer {
