@@ -114,11 +114,7 @@ class SqliteDecisionLog final : public GroupCommitLog {
   // Used by the writer thread only (and the constructor/Close around it).
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<WalCheckpointer> wal_checkpointer_;
-  int wal_frames_ = 0;  // the WAL's size after the last commit
-  std::function<void(int)> wal_hook_ = [this](int frames) {
-    wal_frames_ = frames;
-    wal_checkpointer_->Notify(frames);
-  };
+  std::function<void(int)> wal_hook_ = [this](int frames) { wal_checkpointer_->Notify(frames); };
   std::unique_ptr<CheckpointSigner> signer_;
   MerkleFrontier frontier_;
   int64_t last_checkpoint_size_;
@@ -134,7 +130,6 @@ absl::Status SqliteDecisionLog::Run() {
   // Log the first failure and the recovery, not every batch.
   bool failing = false;
   bool checkpoint_failing = false;
-  bool rewind_failing = false;
   while (true) {
     bool closing = false;
     // Wake at least once per checkpoint interval so time-based checkpoints happen.
@@ -150,12 +145,7 @@ absl::Status SqliteDecisionLog::Run() {
       }
       failing = !committed.ok();
       // After the batch is answered, so that no caller waits for the copy.
-      const absl::Status rewound = wal_checkpointer_->AfterCommit(db_.get(), wal_frames_);
-      if (!rewound.ok() && !rewind_failing) {
-        Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
-            {{"error", std::string(rewound.message())}});
-      }
-      rewind_failing = !rewound.ok();
+      wal_checkpointer_->AfterCommit(db_.get());
     }
     if (CheckpointDue(frontier_.size(), last_checkpoint_size_, clock_->Now() - last_checkpoint_time_,
                       options_.checkpoint_every_records, options_.checkpoint_interval)) {

@@ -84,13 +84,10 @@ void SqliteDb::OnWalCommit(std::function<void(int frames)>* hook) {
       hook);
 }
 
-absl::StatusOr<bool> SqliteDb::CheckpointWal() {
-  int wal_frames = 0;
-  int copied_frames = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied_frames);
-  if (rc == SQLITE_BUSY) return false;
-  if (rc != SQLITE_OK) return LastError("WAL checkpoint");
-  return copied_frames == wal_frames;
+absl::Status SqliteDb::CheckpointWal() {
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) return LastError("WAL checkpoint");
+  return absl::OkStatus();
 }
 
 absl::Status SqliteDb::Exec(const std::string& sql) {

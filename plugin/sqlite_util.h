@@ -77,11 +77,10 @@ class SqliteDb {
   // Calls `hook` with the WAL's size in frames after every commit of this
   // connection (sqlite3_wal_hook). `hook` must outlive the connection.
   void OnWalCommit(std::function<void(int frames)>* hook);
-  // A passive WAL checkpoint on this connection (copies what no reader still
-  // needs, waits for nobody). True when the whole WAL is now in the database
-  // file; false when another connection's checkpoint was running or a reader
-  // kept some frames back.
-  absl::StatusOr<bool> CheckpointWal();
+  // A passive WAL checkpoint on this connection: copies what no reader still
+  // needs and waits for nobody (another connection's checkpoint in progress
+  // is not an error: nothing is copied).
+  absl::Status CheckpointWal();
 
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

@@ -12,6 +12,16 @@ namespace {
 // The writer finishes the copy (and so rewinds the WAL) at this many thresholds.
 constexpr int kRewindAt = 4;
 
+// Logs the first of a run of failed checkpoints and remembers, in `*failing`,
+// whether this one failed.
+void Report(const absl::Status& status, bool* failing) {
+  if (!status.ok() && !*failing) {
+    Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
+        {{"error", std::string(status.message())}});
+  }
+  *failing = !status.ok();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
@@ -41,6 +51,7 @@ WalCheckpointer::~WalCheckpointer() {
 }
 
 void WalCheckpointer::Notify(int frames) {
+  frames_ = frames;
   if (frames < requested_at_frames_) requested_at_frames_ = 0;  // the WAL was rewound
   if (frames < threshold_frames_ || frames - requested_at_frames_ < threshold_frames_ / 4) return;
   requested_at_frames_ = frames;
@@ -48,10 +59,10 @@ void WalCheckpointer::Notify(int frames) {
   wanted_ = true;
 }
 
-absl::Status WalCheckpointer::AfterCommit(SqliteDb* writer, int frames) {
-  if (frames < kRewindAt * threshold_frames_) return absl::OkStatus();
+void WalCheckpointer::AfterCommit(SqliteDb* writer) {
+  if (frames_ < kRewindAt * threshold_frames_) return;
   absl::MutexLock run(&run_mu_);
-  return writer->CheckpointWal().status();
+  Report(writer->CheckpointWal(), &writer_copy_failing_);
 }
 
 void WalCheckpointer::Run() {
@@ -67,16 +78,8 @@ void WalCheckpointer::Run() {
     // PASSIVE: copies what no reader still needs, never waits for the writer;
     // SQLite rewinds the WAL at the writer's next transaction once all of it
     // is copied. A failure only lets the WAL grow: it is logged, not fatal.
-    absl::Status status;
-    {
-      absl::MutexLock run(&run_mu_);
-      status = db_->CheckpointWal().status();
-    }
-    if (!status.ok() && !failing) {
-      Log(LogLevel::kWarn, "decision log: WAL checkpoint failed; the WAL grows until one succeeds",
-          {{"error", std::string(status.message())}});
-    }
-    failing = !status.ok();
+    absl::MutexLock run(&run_mu_);
+    Report(db_->CheckpointWal(), &failing);
   }
   db_.reset();
 }

@@ -49,22 +49,27 @@ class WalCheckpointer {
   // reaches the threshold and again every quarter threshold after. Cheap:
   // called from the writer (one thread) after every commit.
   void Notify(int frames);
-  // Called by the writer between its transactions with the WAL's size after
-  // its last commit, on its own connection `writer`: at four times the threshold,
-  // waits for a background round in progress and then finishes the copy, so
-  // that the writer's next transaction rewinds the WAL. Readers are not waited
-  // for: one still reading an old snapshot only postpones the rewind.
-  absl::Status AfterCommit(SqliteDb* writer, int frames);
+  // Called by the writer between its transactions, on its own connection
+  // `writer`: once the WAL (as last given to Notify) holds four times the
+  // threshold, waits for a background round in progress and then finishes the
+  // copy, so that the writer's next transaction rewinds the WAL. Readers are
+  // not waited for: one still reading an old snapshot only postpones the
+  // rewind. A failure is logged (once until a copy succeeds again), not
+  // returned: it only lets the WAL grow.
+  void AfterCommit(SqliteDb* writer);
 
  private:
   WalCheckpointer(std::unique_ptr<SqliteDb> db, int threshold_frames);
   void Run();
 
   const int threshold_frames_;
-  // The WAL's size at the last round Notify asked for; Notify asks again
-  // only a quarter threshold later, since each round costs two fsyncs
-  // (the WAL's and the database file's) however little it copies.
-  int requested_at_frames_ = 0;  // used by Notify's caller (the writer) only
+  // Used by the writer only (Notify and AfterCommit). The WAL's size after the
+  // last commit, and at the last round Notify asked for: Notify asks again
+  // only a quarter threshold later, since each round costs two fsyncs (the
+  // WAL's and the database file's) however little it copies.
+  int frames_ = 0;
+  int requested_at_frames_ = 0;
+  bool writer_copy_failing_ = false;
   std::unique_ptr<SqliteDb> db_;  // used by the thread only
   // Held by whichever of the thread and AfterCommit is checkpointing; SQLite
   // would make the other return at once with nothing done.
